@@ -1,0 +1,34 @@
+// Randomness as cores see it: an injected Random. Cores never read entropy directly,
+// so a seeded SeededRandom makes tests and simulations reproducible. The CSPRNG used
+// for keys and nonces lives in re6st/crypto (crypto::SystemRandom implements this too).
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+namespace re6st {
+
+class Random {
+ public:
+  virtual ~Random() = default;
+  virtual void fill(std::span<uint8_t> out) = 0;
+
+  uint64_t next64();
+  // Uniform in [0, bound) without modulo bias; bound == 0 returns 0.
+  uint64_t below(uint64_t bound);
+  // Uniform double in [0, 1).
+  double unit();
+};
+
+// xoshiro256** seeded through splitmix64: fast, deterministic, not for secrets.
+class SeededRandom final : public Random {
+ public:
+  explicit SeededRandom(uint64_t seed);
+  void fill(std::span<uint8_t> out) override;
+  uint64_t raw();
+
+ private:
+  uint64_t s_[4];
+};
+
+}  // namespace re6st
