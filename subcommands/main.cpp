@@ -24,6 +24,10 @@ const Subcommand kSubcommands[] = {
     {"registry", "re6st-registry", "run the network's registry (re6st-registry)", runRegistry},
     {"conf", "re6st-conf", "register this machine with a registry (re6st-conf)", runConf},
     {"ca", nullptr, "create a new network: CA key and certificate, registry config", runCa},
+    {"status", nullptr, "show a running node's tunnels, neighbours, routes and peers", runStatus},
+    {"babel", nullptr, "run only the Babel router (testing, small routers)", runBabel},
+    {"sim", nullptr, "simulate a network of N nodes on a virtual clock", runSim},
+    {"tunnel", nullptr, "bring up one tunnel without the rest of the node (testing)", runTunnel},
 };
 
 void usage(std::ostream& os) {

@@ -21,5 +21,9 @@ int runCa(const Args& args, Io& io);
 int runConf(const Args& args, Io& io);
 int runRegistry(const Args& args, Io& io);
 int runNode(const Args& args, Io& io);
+int runStatus(const Args& args, Io& io);
+int runBabel(const Args& args, Io& io);
+int runSim(const Args& args, Io& io);
+int runTunnel(const Args& args, Io& io);
 
 }  // namespace re6st::cmd

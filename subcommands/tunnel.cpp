@@ -1,0 +1,11 @@
+// Placeholder until the option layer lands; replaced by the real subcommand.
+#include "subcommands/subcommand.h"
+
+namespace re6st::cmd {
+
+int runTunnel(const Args&, Io& io) {
+  io.err << "re6st tunnel: not available in this build yet\n";
+  return 1;
+}
+
+}  // namespace re6st::cmd
