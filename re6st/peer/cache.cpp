@@ -1,0 +1,93 @@
+#include "re6st/peer/cache.h"
+
+#include <algorithm>
+
+namespace re6st::peer {
+namespace {
+
+std::vector<std::string> splitList(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t i = s.find(';', start);
+    out.push_back(s.substr(start, i == std::string::npos ? i : i - start));
+    if (i == std::string::npos) return out;
+    start = i + 1;
+  }
+}
+
+template <class T>
+void shuffle(std::vector<T>& v, Random& random) {
+  for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[random.below(i)]);
+}
+
+}  // namespace
+
+std::string orderAddresses(const std::string& address, const std::string& reference) {
+  std::vector<std::string> items = splitList(address), ref = splitList(reference);
+  auto rank = [&](const std::string& a) {
+    auto it = std::find(ref.begin(), ref.end(), a);
+    return size_t(it - ref.begin());
+  };
+  std::stable_sort(items.begin(), items.end(),
+                   [&](const std::string& a, const std::string& b) { return rank(a) < rank(b); });
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ";") + i;
+  return out;
+}
+
+MemoryPeerCache::MemoryPeerCache(std::string ourPrefix, Random& random, size_t maxSize)
+    : ours_(std::move(ourPrefix)), random_(random), maxSize_(maxSize) {}
+
+void MemoryPeerCache::addPeer(const std::string& prefix, const std::string& address,
+                              bool preferred) {
+  auto it = peers_.find(prefix);
+  if (it == peers_.end()) {
+    // cache.py: make room (dropping failed peers first) before inserting a new one.
+    minimize(maxSize_ > 0 ? maxSize_ - 1 : 0);
+    peers_[prefix] = Entry{address, false};
+    return;
+  }
+  // preferred: keep the stored list, with the given entries first.
+  it->second.address = preferred ? orderAddresses(it->second.address, address)
+                                 : orderAddresses(address, it->second.address);
+  it->second.failed = false;
+}
+
+std::optional<std::string> MemoryPeerCache::getAddress(const std::string& prefix) const {
+  auto it = peers_.find(prefix);
+  if (it == peers_.end() || it->second.failed) return std::nullopt;
+  return it->second.address;
+}
+
+void MemoryPeerCache::connecting(const std::string& prefix, bool failed) {
+  auto it = peers_.find(prefix);
+  if (it != peers_.end()) it->second.failed = failed;
+}
+
+std::vector<CachedPeer> MemoryPeerCache::peerList(bool failed) {
+  std::vector<CachedPeer> out;
+  for (const auto& [p, e] : peers_)
+    if (e.failed == failed && p != ours_) out.push_back({p, e.address});
+  shuffle(out, random_);
+  return out;
+}
+
+bool MemoryPeerCache::failed(const std::string& prefix) const {
+  auto it = peers_.find(prefix);
+  return it != peers_.end() && it->second.failed;
+}
+
+void MemoryPeerCache::minimize(size_t size) {
+  if (peers_.size() <= size) return;
+  // cache.py _cacheMinimize: keep `size` peers, preferring those not failed, else random.
+  std::vector<std::string> order;
+  for (const auto& [p, e] : peers_) order.push_back(p);
+  shuffle(order, random_);
+  std::stable_sort(order.begin(), order.end(), [&](const std::string& a, const std::string& b) {
+    return !peers_[a].failed && peers_[b].failed;
+  });
+  for (size_t i = size; i < order.size(); ++i) peers_.erase(order[i]);
+}
+
+}  // namespace re6st::peer
