@@ -166,10 +166,14 @@ Outcome runSignCsr(const cli::Parsed& p, Io& io) {
   if (!text) return failure(text.error());
   auto csr = Csr::parse(*text);
   if (!csr) return failure(csr.error().wrap(csrPath));
+  // As re6st-registry: the request's subject, then serialNumber, then CN; X.509 v1.
   CertSpec spec;
-  spec.subject = csr->subject();
-  setNameField(spec.subject, "CN", *cn);
-  if (auto s = p.last("subject_serial")) setNameField(spec.subject, "serialNumber", *s);
+  spec.version = 1;
+  for (const auto& f : csr->subject())
+    if (f.name != "CN" && (f.name != "serialNumber" || !p.has("subject_serial")))
+      spec.subject.push_back(f);
+  if (auto s = p.last("subject_serial")) spec.subject.push_back({"serialNumber", *s, 0});
+  spec.subject.push_back({"CN", *cn, 0});
   spec.serial = *serial;
   spec.not_before = SystemClock().wallSeconds();
   spec.not_after = spec.not_before + int64_t(p.lastInt("days").value_or(365)) * 86400;

@@ -67,9 +67,9 @@ int runConf(const Args& args, Io& io) {
     io.out << cli::helpText(cli::confCommandSpec());
     return 0;
   }
-  auto transport = opts->registry_ca
-                       ? client::FetchTransport::create(opts->registry, seconds(60), *opts->registry_ca)
-                       : client::FetchTransport::create(opts->registry);
+  auto transport = opts->registry_ca ? client::FetchTransport::create(opts->registry, seconds(60),
+                                                                      *opts->registry_ca)
+                                     : client::FetchTransport::create(opts->registry);
   if (!transport.ok()) {
     io.err << "re6st conf: error: " << transport.error().message << "\n";
     return 2;

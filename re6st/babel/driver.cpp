@@ -29,6 +29,18 @@ const char* typeName(IfType t) {
 
 bool isLinkLocal(const Ipv6& a) { return a[0] == 0xfe && (a[1] & 0xc0) == 0x80; }
 
+// A usable link-local address of ifindex, keeping the current one while it exists.
+std::optional<Ipv6> pickLinkLocal(const std::vector<kernel::Address>& addrs, int ifindex,
+                                  const std::optional<Ipv6>& current) {
+  std::optional<Ipv6> first;
+  for (const auto& a : addrs) {
+    if (a.ifindex != ifindex || a.tentative || !isLinkLocal(a.prefix.addr)) continue;
+    if (current && a.prefix.addr == *current) return current;
+    if (!first) first = a.prefix.addr;
+  }
+  return first;
+}
+
 }  // namespace
 
 Driver::Driver(loop::Loop& loop, Router& router, kernel::Routes& kernel, DriverOptions options)
@@ -46,6 +58,7 @@ Status Driver::start() {
                      std::to_string(opt_.protocol));
   }
   running_ = true;
+  startMonitor();
   checkInterfaces();
   check_.startRepeat(opt_.interfaceCheck, [this] { checkInterfaces(); });
   kick();
@@ -69,6 +82,28 @@ void Driver::stop() {
   if (!n.ok()) LOG_WARNING("babel: flushing routes on exit: " + n.error().message);
   timer_.stop();
   check_.stop();
+  monitorPoll_.reset();
+  monitor_.reset();
+}
+
+// Link and address notifications make interface changes take effect at once (a deleted
+// tunnel, a carrier loss) instead of at the next periodic check.
+void Driver::startMonitor() {
+  auto m = kernel::LinkMonitor::open();
+  if (!m.ok()) {
+    LOG_WARNING("babel: no link notifications, polling only: " + m.error().message);
+    return;
+  }
+  monitor_ = std::move(*m);
+  monitorPoll_ = std::make_unique<loop::Poll>(loop_, monitor_->fd());
+  auto st = monitorPoll_->start(loop::Poll::kReadable, [this](int) {
+    if (monitor_->drain()) checkInterfaces();
+  });
+  if (!st.ok()) {
+    LOG_WARNING("babel: cannot watch link notifications: " + st.error().message);
+    monitorPoll_.reset();
+    monitor_.reset();
+  }
 }
 
 void Driver::addInterface(const std::string& name, IfType type) {
@@ -99,20 +134,28 @@ std::vector<DriverInterface> Driver::interfaces() const {
 }
 
 // Polls the kernel for each configured interface: present, up, with a usable
-// link-local address (it appears once the carrier is up and DAD is done). Polling once
-// a second costs two netlink dumps and needs no second socket for notifications.
+// link-local address (it appears once the carrier is up and DAD is done). One link dump
+// and one address dump per check, whatever the number of interfaces; no second netlink
+// socket for notifications.
 void Driver::checkInterfaces() {
-  if (!running_) return;
+  if (!running_ || ifaces_.empty()) return;
+  auto links = kernel_.listLinks();
+  auto addrs = kernel_.listAddresses(false);
+  if (!links.ok() || !addrs.ok()) {
+    LOG_WARNING("babel: cannot list interfaces: " +
+                (links.ok() ? addrs.error().message : links.error().message));
+    return;
+  }
   bool changed = false;
   for (auto& [name, ifcp] : ifaces_) {
     Iface& ifc = *ifcp;
-    auto link = kernel_.linkByName(name);
-    std::optional<Ipv6> ll;
+    const kernel::Link* link = nullptr;
+    for (const auto& l : *links)
+      if (l.name == name) link = &l;
     // Administratively up with carrier (IFF_RUNNING: a veth whose peer is up, a TUN
     // whose file descriptor is open), as babeld requires before using a link.
-    if (link.ok() && link->up && link->running) {
-      if (auto a = kernel_.linkLocal(link->ifindex); a.ok()) ll = *a;
-    }
+    std::optional<Ipv6> ll;
+    if (link && link->up && link->running) ll = pickLinkLocal(*addrs, link->ifindex, ifc.linkLocal);
     bool ready = ll.has_value();
     if (ifc.active && (!ready || link->ifindex != ifc.ifindex || *ll != *ifc.linkLocal)) {
       LOG_INFO("babel: interface " + name + " is gone or down");

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "re6st/babel/router.h"
+#include "re6st/kernel/link_monitor.h"
 #include "re6st/kernel/routes.h"
 #include "re6st/loop/loop.h"
 #include "re6st/loop/udp.h"
@@ -26,8 +27,9 @@ struct DriverOptions {
   uint32_t table = kernel::kTableMain;
   uint8_t protocol = kernel::kProtoRe6st;
   uint32_t kernelMetric = 0;  // RTA_PRIORITY of every route (babeld: kernel-priority 0)
-  // Interfaces are re-checked this often: one that appears, comes up or gets its
-  // link-local address joins; one that vanishes or goes down leaves.
+  // Interfaces are re-checked on every link/address notification from the kernel and
+  // at least this often: one that appears, comes up or gets its link-local address
+  // joins; one that vanishes or goes down leaves.
   Duration interfaceCheck = seconds(1);
   bool flushOnStart = true;
 };
@@ -51,8 +53,9 @@ class Driver {
   // Flushes stale routes of our protocol (a previous run that crashed), starts the
   // timers. Interfaces may be added before or after.
   Status start();
-  // Removes every interface from the core, deletes every route we installed, flushes
-  // our protocol and stops the timers (clean exit). Idempotent.
+  // Clean exit: retracts our prefixes (the core's redistributed set is emptied, so
+  // neighbours drop us at once), removes every interface from the core, deletes every
+  // route we installed, flushes our protocol and stops the timers. Idempotent.
   void stop();
 
   // Interfaces by name; an interface that does not exist yet or has no link-local
@@ -72,6 +75,7 @@ class Driver {
   struct Iface;
   using RouteKey = std::pair<Prefix, Prefix>;
 
+  void startMonitor();
   void checkInterfaces();
   void activate(Iface& ifc, const kernel::Link& link, const Ipv6& ll);
   void deactivate(Iface& ifc);
@@ -90,6 +94,8 @@ class Driver {
   DriverOptions opt_;
   loop::Timer timer_;
   loop::Timer check_;
+  std::unique_ptr<kernel::LinkMonitor> monitor_;  // null if notifications are unavailable
+  std::unique_ptr<loop::Poll> monitorPoll_;       // declared after monitor_: closed first
   std::map<std::string, std::unique_ptr<Iface>> ifaces_;
   std::map<RouteKey, kernel::Route> installed_;
   uint64_t kernelErrors_ = 0;

@@ -58,9 +58,8 @@ void RouterState::refreshCost(Neighbour& n, Time now) {
     if (touched) reselect(key, d, now);
   }
   if (old >= kInfinity && cost < kInfinity) {
-    // A neighbour just became usable: give it our table and ask for its own (babeld).
+    // A neighbour just became usable: give it our whole table (it does the same).
     sendFullDump(ifc->second, n.address, now);
-    sendRouteRequest(ifc->second, n.address, RouteReq{kAeWildcard, {}, {}});
   }
 }
 
@@ -276,7 +275,11 @@ void Router::handleTimeout(Time now) {
     if (now >= ifc.nextHello) s_->sendHello(ifc, now);
   }
   Duration iv = s_->updateInterval();
-  if (!s_->nextUpdate) s_->nextUpdate = now + Duration(int64_t(s_->rnd.below(uint64_t(iv.count()))));
+  // The first periodic dump comes one interval after start: neighbours get a full unicast
+  // dump as soon as they become usable, so an earlier one would only repeat it.
+  if (!s_->nextUpdate) {
+    s_->nextUpdate = now + iv - Duration(int64_t(s_->rnd.below(uint64_t(iv.count() / 4) + 1)));
+  }
   if (now >= *s_->nextUpdate) {
     s_->sendPeriodicDump(now);
     // Jitter (§3.7.1 suggests it) keeps routers from synchronising their dumps.

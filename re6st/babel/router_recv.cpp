@@ -113,6 +113,13 @@ void RouterState::onHello(Neighbour& n, const Hello& h, Time now) {
   // default, only multicast Hellos feed the link-quality history.
   if (h.flags & kHelloUnicast) return;
   noteHello(n, h.seqno, Duration(int64_t(h.interval) * 10'000), now);
+  // babeld: answer a new neighbour's first Hellos at once rather than an interval later,
+  // so that both sides see two Hellos and an IHU within a round trip or two.
+  uint16_t recent = n.reach & 0xE000;
+  if (recent == 0x8000 || recent == 0xC000) {
+    auto ifc = ifaces.find(n.ifindex);
+    if (ifc != ifaces.end()) ifc->second.nextHello = std::min(ifc->second.nextHello, now);
+  }
   if (h.timestamp) {
     n.helloTimestamp = h.timestamp;
     n.helloTimestampArrival = now;
@@ -157,7 +164,6 @@ void RouterState::onUpdate(Neighbour& n, const Update& u, Time now) {
   if (u.metric != kInfinity && u.routerId == cfg.routerId) return;  // our own, echoed back
   RouteKey key{u.dst, u.src};
   if (xroutes.count(key)) return;  // we originate it ourselves
-  bool feasible = sources.isFeasible({u.routerId, u.dst, u.src}, u.seqno, u.metric);
   auto dit = routes.find(key);
   Route* r = nullptr;
   if (dit != routes.end()) {
@@ -167,7 +173,7 @@ void RouterState::onUpdate(Neighbour& n, const Update& u, Time now) {
   }
   if (!r) {
     if (u.metric == kInfinity) return;  // retraction of something we never had
-    if (!feasible) {
+    if (!sources.isFeasible({u.routerId, u.dst, u.src}, u.seqno, u.metric)) {
       // §3.8.2.2: an unfeasible route while we have nothing selected: ask its source for
       // a newer seqno (unicast to this neighbour), rather than storing it.
       Destination& d = routes[key];

@@ -10,35 +10,52 @@ namespace {
 CommandSpec makeSpec() {
   CommandSpec s;
   s.prog = "re6st conf";
-  s.description = "Setup script for re6stnet: registers this machine with a registry and "
-                  "writes ca.crt, cert.key, cert.crt and a sample re6stnet.conf.";
+  s.description =
+      "Setup script for re6stnet: registers this machine with a registry and "
+      "writes ca.crt, cert.key, cert.crt and a sample re6stnet.conf.";
   s.options = {
-      {.long_name = "fingerprint", .metavar = "ALG:FINGERPRINT",
+      {.long_name = "fingerprint",
+       .metavar = "ALG:FINGERPRINT",
        .help = "Check CA fingerprint to protect against MITM."},
-      {.long_name = "registry", .metavar = "URL",
-       .help = "HTTP URL of the server delivering certificates.", .required = true},
-      {.long_name = "is-needed", .kind = Kind::kFlag, .help =
-           "Exit immediately after asking the registry CA. Status code is non-zero if we're "
-           "already part of the network, which means re6st is already running or we're behind "
-           "a re6st router."},
-      {.long_name = "ca-only", .kind = Kind::kFlag, .help = "Only fetch CA from registry and exit."},
-      {.long_name = "dir", .short_name = 'd', .metavar = "DIR",
+      {.long_name = "registry",
+       .metavar = "URL",
+       .help = "HTTP URL of the server delivering certificates.",
+       .required = true},
+      {.long_name = "is-needed",
+       .kind = Kind::kFlag,
+       .help = "Exit immediately after asking the registry CA. Status code is non-zero if we're "
+               "already part of the network, which means re6st is already running or we're behind "
+               "a re6st router."},
+      {.long_name = "ca-only",
+       .kind = Kind::kFlag,
+       .help = "Only fetch CA from registry and exit."},
+      {.long_name = "dir",
+       .short_name = 'd',
+       .metavar = "DIR",
        .help = "Directory where the key and certificate will be stored."},
-      {.long_name = "req", .short_name = 'r', .kind = Kind::kAppend, .nargs = 2,
-       .metavar = "KEY VALUE", .help =
-           "The registry only sets the Common Name of your certificate, which actually encodes "
-           "your allocated prefix in the network. You can repeat this option to add any field "
-           "you want to its subject."},
-      {.long_name = "email", .metavar = "EMAIL", .help = "Email address where your token is sent. Use -r option if "
-                                     "you want to show an email in your certificate."},
+      {.long_name = "req",
+       .short_name = 'r',
+       .kind = Kind::kAppend,
+       .nargs = 2,
+       .metavar = "KEY VALUE",
+       .help = "The registry only sets the Common Name of your certificate, which actually encodes "
+               "your allocated prefix in the network. You can repeat this option to add any field "
+               "you want to its subject."},
+      {.long_name = "email",
+       .metavar = "EMAIL",
+       .help = "Email address where your token is sent. Use -r option if "
+               "you want to show an email in your certificate."},
       {.long_name = "token", .metavar = "TOKEN", .help = "The token you received."},
-      {.long_name = "anonymous", .kind = Kind::kFlag, .help =
-           "Request an anonymous certificate. No email is required but the registry may "
-           "deliver a longer prefix."},
-      {.long_name = "location", .metavar = "LOCATION", .help =
-           "Override the location (country code) the registry uses to choose a community."},
-      {.long_name = "registry-ca", .metavar = "FILE", .help =
-           "CA certificates to verify an https registry with (not a re6stnet option).",
+      {.long_name = "anonymous",
+       .kind = Kind::kFlag,
+       .help = "Request an anonymous certificate. No email is required but the registry may "
+               "deliver a longer prefix."},
+      {.long_name = "location",
+       .metavar = "LOCATION",
+       .help = "Override the location (country code) the registry uses to choose a community."},
+      {.long_name = "registry-ca",
+       .metavar = "FILE",
+       .help = "CA certificates to verify an https registry with (not a re6stnet option).",
        .default_text = "/etc/ssl/certs/ca-certificates.crt"},
   };
   return s;
@@ -50,10 +67,12 @@ Status parseFingerprint(ConfOptions& o) {
   if (colon == std::string::npos)
     return makeError(Code::kInvalid, "invalid fingerprint: expected ALG:HEX");
   o.fingerprint_alg = f.substr(0, colon);
-  for (auto& c : o.fingerprint_alg) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : o.fingerprint_alg)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   size_t size = digestSize(o.fingerprint_alg);
   if (size == 0)
-    return makeError(Code::kInvalid, "invalid fingerprint: unsupported hash type " + o.fingerprint_alg);
+    return makeError(Code::kInvalid,
+                     "invalid fingerprint: unsupported hash type " + o.fingerprint_alg);
   if (!fromHex(std::string_view(f).substr(colon + 1), o.fingerprint_digest))
     return makeError(Code::kInvalid, "invalid fingerprint: not hexadecimal");
   if (o.fingerprint_digest.size() != size)
@@ -80,7 +99,8 @@ const CommandSpec& confCommandSpec() {
   return spec;
 }
 
-Result<ConfOptions> parseConfOptions(const std::vector<std::string>& args, const FileReader& reader) {
+Result<ConfOptions> parseConfOptions(const std::vector<std::string>& args,
+                                     const FileReader& reader) {
   auto parsed = parseArgs(confCommandSpec(), args, reader);
   if (!parsed.ok()) return parsed.error();
   const Parsed& p = parsed.value();

@@ -25,10 +25,10 @@ struct ConfOptions {
   bool ca_only = false;                    // --ca-only
   std::optional<std::string> dir;          // -d/--dir
   std::vector<std::pair<std::string, std::string>> req;  // -r/--req KEY VALUE (repeatable)
-  std::optional<std::string> email;        // --email
-  std::optional<std::string> token;        // --token
-  bool anonymous = false;                  // --anonymous
-  std::optional<std::string> location;     // --location (sent to requestCertificate)
+  std::optional<std::string> email;                      // --email
+  std::optional<std::string> token;                      // --token
+  bool anonymous = false;                                // --anonymous
+  std::optional<std::string> location;                   // --location (sent to requestCertificate)
   // --registry-ca FILE (our addition): CA bundle for an https registry URL; default: the
   // system bundle.
   std::optional<std::string> registry_ca;

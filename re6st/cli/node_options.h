@@ -21,9 +21,9 @@ struct NodeOptions {
   bool help = false;
   bool version = false;  // -V/--version
 
-  std::vector<std::string> ip;    // --ip (repeatable; special values upnp, any)
-  std::vector<std::string> ipv6;  // --ipv6 (repeatable)
-  std::string registry;           // --registry URL (required)
+  std::vector<std::string> ip;              // --ip (repeatable; special values upnp, any)
+  std::vector<std::string> ipv6;            // --ipv6 (repeatable)
+  std::string registry;                     // --registry URL (required)
   std::string log = "/var/log/re6stnet";    // -l/--log directory
   std::string run = "/var/run/re6stnet";    // -r/--run directory
   std::string state = "/var/lib/re6stnet";  // -s/--state directory
@@ -43,19 +43,19 @@ struct NodeOptions {
   bool gateway = false;                 // --gateway
 
   // tunnelling
-  std::vector<std::string> openvpn_args;   // -O ARG (repeatable)
-  bool ovpnlog = false;                    // --ovpnlog
-  std::vector<PortProto> pp;               // --pp PORT PROTO (repeatable); empty = default
-  std::optional<std::string> dh;           // --dh FILE
-  std::string ca, cert, key;               // --ca, --cert, --key (required)
-  std::optional<int> client_count;         // --client-count (default: from registry)
-  std::optional<int> max_clients;          // --max-clients (default: from registry)
-  std::vector<std::string> gw_list;        // --remote-gateway (repeatable)
+  std::vector<std::string> openvpn_args;  // -O ARG (repeatable)
+  bool ovpnlog = false;                   // --ovpnlog
+  std::vector<PortProto> pp;              // --pp PORT PROTO (repeatable); empty = default
+  std::optional<std::string> dh;          // --dh FILE
+  std::string ca, cert, key;              // --ca, --cert, --key (required)
+  std::optional<int> client_count;        // --client-count (default: from registry)
+  std::optional<int> max_clients;         // --max-clients (default: from registry)
+  std::vector<std::string> gw_list;       // --remote-gateway (repeatable)
   // --disable-proto (repeatable). Effective list after re6stnet's rules: default
   // udp, udp6; "none" → empty; --default adds udp6 and tcp6.
   std::vector<std::string> disable_proto;
-  std::optional<std::string> client;       // --client HOST,PORT,PROTO[;...]
-  std::vector<std::string> neighbour;      // --neighbour CN (repeatable)
+  std::optional<std::string> client;   // --client HOST,PORT,PROTO[;...]
+  std::vector<std::string> neighbour;  // --neighbour CN (repeatable)
 };
 
 const CommandSpec& nodeCommandSpec();

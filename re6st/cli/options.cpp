@@ -68,7 +68,8 @@ std::optional<int> parseIntValue(std::string_view text) {
   long long v = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
-  if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max()) return std::nullopt;
+  if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
+    return std::nullopt;
   return static_cast<int>(v);
 }
 
@@ -124,7 +125,8 @@ Result<const OptionSpec*> resolveLong(const CommandSpec& spec, std::string_view 
     ++matches;
   }
   if (matches > 1)
-    return errorAt(origin, "ambiguous option --" + std::string(name) + " (could be " + candidates + ")");
+    return errorAt(origin,
+                   "ambiguous option --" + std::string(name) + " (could be " + candidates + ")");
   if (!match) return errorAt(origin, "unrecognized option --" + std::string(name));
   return match;
 }
@@ -137,8 +139,8 @@ Status checkValue(const OptionSpec& o, const std::string& v, const std::string& 
       if (c == v) return {};
     std::string list;
     for (const auto& c : o.choices) list += (list.empty() ? "" : ", ") + c;
-    return errorAt(origin, "option " + displayName(o) + ": invalid choice '" + v + "' (choose from " +
-                               list + ")");
+    return errorAt(origin, "option " + displayName(o) + ": invalid choice '" + v +
+                               "' (choose from " + list + ")");
   }
   return {};
 }
@@ -184,18 +186,21 @@ Status parseOne(const CommandSpec& spec, Cursor& cur, Parsed& out) {
     std::string_view body(t);
     body.remove_prefix(2);
     size_t eq = body.find('=');
-    if (eq != std::string_view::npos) attached = std::string(body.substr(eq + 1)), body = body.substr(0, eq);
+    if (eq != std::string_view::npos)
+      attached = std::string(body.substr(eq + 1)), body = body.substr(0, eq);
     auto r = resolveLong(spec, body, a.origin);
     if (!r.ok()) return r.error();
     o = r.value();
   } else if (looksLikeOption(t, cur.numeric_options)) {
     o = spec.findShort(t[1]);
     // In a file the word was "name" (made "-name" because no long option matched it).
-    if (!o) return errorAt(a.origin, a.origin.empty() ? "unrecognized option " + t
-                                                      : "unrecognized option '" + t.substr(1) + "'");
+    if (!o)
+      return errorAt(a.origin, a.origin.empty() ? "unrecognized option " + t
+                                                : "unrecognized option '" + t.substr(1) + "'");
     if (t.size() > 2 && o->kind == Kind::kFlag && spec.findShort(t[2]))
       // A cluster of short options (argparse): -Dv3 is -D then -v3.
-      cur.args.insert(cur.args.begin() + static_cast<std::ptrdiff_t>(cur.i), Arg{"-" + t.substr(2), a.origin});
+      cur.args.insert(cur.args.begin() + static_cast<std::ptrdiff_t>(cur.i),
+                      Arg{"-" + t.substr(2), a.origin});
     else if (t.size() > 2)
       attached = t.substr(2);
   } else {
@@ -212,7 +217,9 @@ Status parseOne(const CommandSpec& spec, Cursor& cur, Parsed& out) {
 
 Result<Parsed> parseArgs(const CommandSpec& spec, const std::vector<std::string>& args,
                          const FileReader& reader) {
-  auto isLong = [&spec](std::string_view n) { return n == "help" || spec.findLongExact(n) != nullptr; };
+  auto isLong = [&spec](std::string_view n) {
+    return n == "help" || spec.findLongExact(n) != nullptr;
+  };
   auto expanded = expandArgs(args, isLong, reader);
   if (!expanded.ok()) return expanded.error();
   Parsed out;
@@ -223,7 +230,8 @@ Result<Parsed> parseArgs(const CommandSpec& spec, const std::vector<std::string>
     if (o.standalone && out.has(optionKey(o))) return out;
   std::string missing;
   for (const auto& o : spec.options)
-    if (o.required && !out.has(optionKey(o))) missing += (missing.empty() ? "" : ", ") + displayName(o);
+    if (o.required && !out.has(optionKey(o)))
+      missing += (missing.empty() ? "" : ", ") + displayName(o);
   if (!missing.empty())
     return makeError(Code::kInvalid, "the following arguments are required: " + missing);
   return out;

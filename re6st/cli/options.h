@@ -25,20 +25,20 @@ struct OptionSpec {
   std::string long_name;  // without "--"; empty for short-only options (-B, -O, -4, -6)
   char short_name = 0;    // 0 = none
   Kind kind = Kind::kValue;
-  std::string key;        // lookup name (argparse dest); defaults to long_name with '_'
+  std::string key;  // lookup name (argparse dest); defaults to long_name with '_'
   int nargs = 1;
   Type type = Type::kString;
-  std::string metavar;    // e.g. "URL" or "PORT PROTO"
+  std::string metavar;  // e.g. "URL" or "PORT PROTO"
   std::string help;
   std::string default_text;  // shown by --help
   std::vector<std::string> choices;
   bool required = false;
-  std::string group;      // help section
+  std::string group;        // help section
   bool standalone = false;  // like --help (e.g. --version): no required-option check
 };
 
 struct CommandSpec {
-  std::string prog;         // e.g. "re6st conf"
+  std::string prog;  // e.g. "re6st conf"
   std::string description;
   std::vector<OptionSpec> options;
 

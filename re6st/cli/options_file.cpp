@@ -2,17 +2,20 @@
 #include "re6st/cli/options_file.h"
 
 #include <fstream>
-#include <sstream>
 
 namespace re6st::cli {
 
 Result<std::string> readFileFromDisk(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return makeError(Code::kNotFound, path + ": cannot open options file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  // Bounded read: "@/dev/zero" must fail, not fill the memory.
+  std::string data(kMaxOptionsFileBytes + 1, '\0');
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
   if (in.bad()) return makeError(Code::kIo, path + ": read error");
-  return ss.str();
+  if (static_cast<size_t>(in.gcount()) > kMaxOptionsFileBytes)
+    return makeError(Code::kInvalid, path + ": options file too large");
+  data.resize(static_cast<size_t>(in.gcount()));
+  return data;
 }
 
 std::vector<std::string_view> splitLines(std::string_view text) {
@@ -82,8 +85,8 @@ Result<std::vector<std::string>> shellSplit(std::string_view line) {
   return words;
 }
 
-Result<std::vector<std::string>> convertLine(std::string_view line,
-                                             const std::function<bool(std::string_view)>& isLongOption) {
+Result<std::vector<std::string>> convertLine(
+    std::string_view line, const std::function<bool(std::string_view)>& isLongOption) {
   if (!line.empty() && line[0] == '@') {
     // An include: the rest of the line is the path (trailing blanks removed).
     size_t end = line.find_last_not_of(" \t");

@@ -23,6 +23,7 @@ struct Arg {
 // Reads a whole options file; the default reads the disk (paths relative to the current
 // directory, as argparse does).
 using FileReader = std::function<Result<std::string>(const std::string& path)>;
+inline constexpr size_t kMaxOptionsFileBytes = 1 << 20;
 Result<std::string> readFileFromDisk(const std::string& path);
 
 // POSIX shell-like word splitting as Python's shlex.split: whitespace separates words,
@@ -37,8 +38,8 @@ Result<std::vector<std::string>> shellSplit(std::string_view line);
 // otherwise the first word becomes "--word" if that is an exact long option name
 // (isLongOption), else "-word" (a short option, possibly with its value attached, like
 // "O--verb" → "-O--verb").
-Result<std::vector<std::string>> convertLine(std::string_view line,
-                                             const std::function<bool(std::string_view)>& isLongOption);
+Result<std::vector<std::string>> convertLine(
+    std::string_view line, const std::function<bool(std::string_view)>& isLongOption);
 
 // Expands every argument starting with '@' (recursively, at most kMaxIncludeDepth deep)
 // into the words of that file, keeping the FILE:LINE origin of each word.

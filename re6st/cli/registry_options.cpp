@@ -12,52 +12,82 @@ namespace {
 
 std::vector<OptionSpec> serverOptions() {
   return {
-      {.long_name = "port", .type = Type::kInt, .help = "Port on which the server will listen.",
+      {.long_name = "port",
+       .type = Type::kInt,
+       .help = "Port on which the server will listen.",
        .default_text = "80"},
-      {.short_name = '4', .key = "bind4", .help = "Bind server to this IPv4.",
+      {.short_name = '4',
+       .key = "bind4",
+       .help = "Bind server to this IPv4.",
        .default_text = "0.0.0.0"},
-      {.short_name = '6', .key = "bind6", .help = "Bind server to this IPv6.",
+      {.short_name = '6',
+       .key = "bind6",
+       .help = "Bind server to this IPv6.",
        .default_text = "::"},
-      {.long_name = "db", .help = "Path to SQLite database file. It is automatically "
-                                  "initialized if the file does not exist.",
+      {.long_name = "db",
+       .help = "Path to SQLite database file. It is automatically "
+               "initialized if the file does not exist.",
        .default_text = "/var/lib/re6stnet/registry.db"},
-      {.long_name = "dh", .help = "File containing Diffie-Hellman parameters in .pem format "
-                                  "(served to nodes by getDh)."},
-      {.long_name = "ca", .help = "Certificate authority (CA) file in .pem format. Serial "
-                                  "number defines the prefix of the network.",
+      {.long_name = "dh",
+       .help = "File containing Diffie-Hellman parameters in .pem format "
+               "(served to nodes by getDh)."},
+      {.long_name = "ca",
+       .help = "Certificate authority (CA) file in .pem format. Serial "
+               "number defines the prefix of the network.",
        .required = true},
       {.long_name = "key", .help = "CA private key in .pem format.", .required = true},
-      {.long_name = "mailhost", .help = "SMTP host (HOST[:PORT]) to send confirmation emails. "
-                                        "For debugging purpose, it can also be an absolute or "
-                                        "existing path to a mailbox file"},
+  };
+}
+
+std::vector<OptionSpec> mailOptions() {
+  return {
+      {.long_name = "mailhost",
+       .help = "SMTP host (HOST[:PORT]) to send confirmation emails. "
+               "For debugging purpose, it can also be an absolute or "
+               "existing path to a mailbox file"},
       {.long_name = "smtp-user", .help = "SMTP user."},
       {.long_name = "smtp-pwd", .help = "SMTP password."},
       {.long_name = "smtp-starttls", .kind = Kind::kFlag, .help = "Use STARTTLS with SMTP."},
-      {.long_name = "prefix-length", .type = Type::kInt, .help =
-           "Default length of allocated prefixes. If 0, registration by email is disabled.",
+      {.long_name = "prefix-length",
+       .type = Type::kInt,
+       .help = "Default length of allocated prefixes. If 0, registration by email is disabled.",
        .default_text = "16"},
-      {.long_name = "anonymous-prefix-length", .type = Type::kInt, .help =
-           "Length of allocated anonymous prefixes. If 0 or unset, anonymous registration is "
-           "disabled."},
-      {.long_name = "ipv4", .nargs = 2, .metavar = "IP/N PLEN", .help =
-           "Enable ipv4. Each node is assigned a subnet of length PLEN inside network IP/N."},
-      {.long_name = "logfile", .short_name = 'l', .help = "Path to logging file.",
+      {.long_name = "anonymous-prefix-length",
+       .type = Type::kInt,
+       .help = "Length of allocated anonymous prefixes. If 0 or unset, anonymous registration is "
+               "disabled."},
+      {.long_name = "ipv4",
+       .nargs = 2,
+       .metavar = "IP/N PLEN",
+       .help = "Enable ipv4. Each node is assigned a subnet of length PLEN inside network IP/N."},
+      {.long_name = "logfile",
+       .short_name = 'l',
+       .help = "Path to logging file.",
        .default_text = "/var/log/re6stnet/registry.log"},
-      {.long_name = "run", .short_name = 'r', .help = "Path to re6stnet runtime directory.",
+      {.long_name = "run",
+       .short_name = 'r',
+       .help = "Path to re6stnet runtime directory.",
        .default_text = "/var/run/re6stnet"},
-      {.long_name = "verbose", .short_name = 'v', .type = Type::kInt, .help =
-           "Log level. 0 disables logging. 1=WARNING, 2=INFO, 3=DEBUG, 4=TRACE. Use SIGUSR1 to "
-           "reopen log.", .default_text = "1"},
-      {.long_name = "min-protocol", .type = Type::kInt, .help =
-           "Reject nodes that are too old. Current is " + std::to_string(kProtocol) + ".",
+      {.long_name = "verbose",
+       .short_name = 'v',
+       .type = Type::kInt,
+       .help = "Log level. 0 disables logging. 1=WARNING, 2=INFO, 3=DEBUG, 4=TRACE. Use SIGUSR1 to "
+               "reopen log.",
+       .default_text = "1"},
+      {.long_name = "min-protocol",
+       .type = Type::kInt,
+       .help = "Reject nodes that are too old. Current is " + std::to_string(kProtocol) + ".",
        .default_text = std::to_string(kMinProtocol)},
-      {.long_name = "authorized-origin", .kind = Kind::kAppend, .help =
-           "Authorized IPs to access origin-restricted RPC.", .default_text = "127.0.0.1 ::1"},
-      {.long_name = "community", .help =
-           "File containing community configuration. This file cannot be empty and must "
-           "contain the default location ('*')."},
-      {.long_name = "grace-period", .type = Type::kInt, .help =
-           "Period in seconds during which a client can renew its certificate even if expired.",
+      {.long_name = "authorized-origin",
+       .kind = Kind::kAppend,
+       .help = "Authorized IPs to access origin-restricted RPC.",
+       .default_text = "127.0.0.1 ::1"},
+      {.long_name = "community",
+       .help = "File containing community configuration. This file cannot be empty and must "
+               "contain the default location ('*')."},
+      {.long_name = "grace-period",
+       .type = Type::kInt,
+       .help = "Period in seconds during which a client can renew its certificate even if expired.",
        .default_text = "8640000"},
   };
 }
@@ -65,23 +95,38 @@ std::vector<OptionSpec> serverOptions() {
 std::vector<OptionSpec> networkOptions() {
   const std::string r = "routing", t = "tunnelling";
   return {
-      {.long_name = "hello", .type = Type::kInt, .help =
-           "Hello interval in seconds, for both wired and wireless connections. Tunnels time "
-           "out after 4 times the hello interval.", .default_text = "15", .group = r},
-      {.long_name = "encrypt", .kind = Kind::kFlag,
-       .help = "Specify that tunnels should be encrypted.", .group = t},
-      {.long_name = "client-count", .type = Type::kInt,
-       .help = "Number of client tunnels to set up.", .default_text = "10", .group = t},
-      {.long_name = "max-clients", .type = Type::kInt, .help =
-           "Maximum number of accepted clients per server. (default: client-count * 2, which "
-           "actually represents the average number of tunnels to other peers)", .group = t},
-      {.long_name = "tunnel-refresh", .type = Type::kInt, .help =
-           "Interval in seconds between two tunnel refresh: the worst tunnel is closed if the "
-           "number of client tunnels has reached its maximum number (client-count).",
-       .default_text = "300", .group = t},
-      {.long_name = "same-country", .kind = Kind::kAppend, .metavar = "CODE", .help =
-           "Do not tunnel through countries other than the given one (nodes of that country "
-           "only make tunnels between themselves).", .group = t},
+      {.long_name = "hello",
+       .type = Type::kInt,
+       .help = "Hello interval in seconds, for both wired and wireless connections. Tunnels time "
+               "out after 4 times the hello interval.",
+       .default_text = "15",
+       .group = r},
+      {.long_name = "encrypt",
+       .kind = Kind::kFlag,
+       .help = "Specify that tunnels should be encrypted.",
+       .group = t},
+      {.long_name = "client-count",
+       .type = Type::kInt,
+       .help = "Number of client tunnels to set up.",
+       .default_text = "10",
+       .group = t},
+      {.long_name = "max-clients",
+       .type = Type::kInt,
+       .help = "Maximum number of accepted clients per server. (default: client-count * 2, which "
+               "actually represents the average number of tunnels to other peers)",
+       .group = t},
+      {.long_name = "tunnel-refresh",
+       .type = Type::kInt,
+       .help = "Interval in seconds between two tunnel refresh: the worst tunnel is closed if the "
+               "number of client tunnels has reached its maximum number (client-count).",
+       .default_text = "300",
+       .group = t},
+      {.long_name = "same-country",
+       .kind = Kind::kAppend,
+       .metavar = "CODE",
+       .help = "Do not tunnel through countries other than the given one (nodes of that country "
+               "only make tunnels between themselves).",
+       .group = t},
   };
 }
 
@@ -89,7 +134,7 @@ CommandSpec makeSpec() {
   CommandSpec s;
   s.prog = "re6st registry";
   s.description = "re6stnet registry used to bootstrap nodes and deliver certificates.";
-  for (auto* part : {serverOptions, networkOptions})
+  for (auto* part : {serverOptions, mailOptions, networkOptions})
     for (auto& o : part()) s.options.push_back(std::move(o));
   return s;
 }
@@ -100,8 +145,8 @@ Status parseIpv4(const Parsed& p, RegistryOptions& o) {
   if (!occ || occ->empty()) return {};
   const Occurrence& x = occ->back();
   std::string where = x.origin.empty() ? "" : x.origin + ": ";
-  Error bad = makeError(Code::kInvalid, where + "invalid argument --ipv4 '" + x.values[0] + " " +
-                                            x.values[1] + "'");
+  Error bad = makeError(
+      Code::kInvalid, where + "invalid argument --ipv4 '" + x.values[0] + " " + x.values[1] + "'");
   const std::string& net = x.values[0];
   size_t slash = net.find('/');
   if (slash == std::string::npos) return bad;

@@ -24,33 +24,33 @@ struct Ipv4Option {
 struct RegistryOptions {
   bool help = false;
 
-  int port = 80;                                    // --port
-  std::string bind4 = "0.0.0.0";                    // -4 (empty = no IPv4 listener)
-  std::string bind6 = "::";                         // -6 (empty = no IPv6 listener)
-  std::string db = "/var/lib/re6stnet/registry.db"; // --db
-  std::optional<std::string> dh;                    // --dh FILE (served by getDh)
-  std::string ca;                                   // --ca (required)
-  std::string key;                                  // --key (required)
-  std::optional<std::string> mailhost;              // --mailhost HOST[:PORT] or mbox path
-  std::optional<std::string> smtp_user;             // --smtp-user
-  std::optional<std::string> smtp_pwd;              // --smtp-pwd
-  bool smtp_starttls = false;                       // --smtp-starttls
-  int prefix_length = 16;                           // --prefix-length (0: no email registration)
-  std::optional<int> anonymous_prefix_length;       // --anonymous-prefix-length
-  std::optional<Ipv4Option> ipv4;                   // --ipv4 IP/N PLEN
-  std::string logfile = "/var/log/re6stnet/registry.log";  // -l/--logfile
-  std::string run = "/var/run/re6stnet";            // -r/--run
-  int verbose = 1;                                  // -v/--verbose
-  int min_protocol = kMinProtocol;                  // --min-protocol
+  int port = 80;                                     // --port
+  std::string bind4 = "0.0.0.0";                     // -4 (empty = no IPv4 listener)
+  std::string bind6 = "::";                          // -6 (empty = no IPv6 listener)
+  std::string db = "/var/lib/re6stnet/registry.db";  // --db
+  std::optional<std::string> dh;                     // --dh FILE (served by getDh)
+  std::string ca;                                    // --ca (required)
+  std::string key;                                   // --key (required)
+  std::optional<std::string> mailhost;               // --mailhost HOST[:PORT] or mbox path
+  std::optional<std::string> smtp_user;              // --smtp-user
+  std::optional<std::string> smtp_pwd;               // --smtp-pwd
+  bool smtp_starttls = false;                        // --smtp-starttls
+  int prefix_length = 16;                            // --prefix-length (0: no email registration)
+  std::optional<int> anonymous_prefix_length;        // --anonymous-prefix-length
+  std::optional<Ipv4Option> ipv4;                    // --ipv4 IP/N PLEN
+  std::string logfile = "/var/log/re6stnet/registry.log";          // -l/--logfile
+  std::string run = "/var/run/re6stnet";                           // -r/--run
+  int verbose = 1;                                                 // -v/--verbose
+  int min_protocol = kMinProtocol;                                 // --min-protocol
   std::vector<std::string> authorized_origin{"127.0.0.1", "::1"};  // --authorized-origin (appends)
-  std::optional<std::string> community;             // --community FILE
-  int grace_period = 8640000;                       // --grace-period seconds (100 days)
-  int hello = 15;                                   // --hello seconds
-  bool encrypt = false;                             // --encrypt
-  int client_count = 10;                            // --client-count
-  int max_clients = 20;                             // --max-clients (default 2 × client-count)
-  int tunnel_refresh = 300;                         // --tunnel-refresh seconds
-  std::vector<std::string> same_country;            // --same-country CODE (repeatable)
+  std::optional<std::string> community;                            // --community FILE
+  int grace_period = 8640000;             // --grace-period seconds (100 days)
+  int hello = 15;                         // --hello seconds
+  bool encrypt = false;                   // --encrypt
+  int client_count = 10;                  // --client-count
+  int max_clients = 20;                   // --max-clients (default 2 × client-count)
+  int tunnel_refresh = 300;               // --tunnel-refresh seconds
+  std::vector<std::string> same_country;  // --same-country CODE (repeatable)
 };
 
 const CommandSpec& registryCommandSpec();

@@ -32,17 +32,18 @@ Paths pathsFor(const cli::ConfOptions& o) {
 
 // os.path.lexists (the sample re6stnet.conf is not written over a dangling link).
 bool lexists(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return ::lstat(path.c_str(), &st) == 0;
 }
 
 // open() succeeding for reading, as re6st-conf tries cert.crt and cert.key.
 bool exists(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
 }
 
-Result<crypto::Certificate> fetchCa(const cli::ConfOptions& o, RegistryClient& client, EnrollIo& io) {
+Result<crypto::Certificate> fetchCa(const cli::ConfOptions& o, RegistryClient& client,
+                                    EnrollIo& io) {
   auto pem = client.getCa();
   if (!pem.ok()) return pem.error().wrap("cannot get the CA from " + o.registry);
   auto ca = crypto::Certificate::parsePem(pem.value());
@@ -53,7 +54,8 @@ Result<crypto::Certificate> fetchCa(const cli::ConfOptions& o, RegistryClient& c
   }
   auto d = digest(o.fingerprint_alg, ca->der());
   if (!d.ok()) return d.error();
-  if (d.value() != o.fingerprint_digest) return makeError(Code::kCrypto, "CA fingerprint doesn't match");
+  if (d.value() != o.fingerprint_digest)
+    return makeError(Code::kCrypto, "CA fingerprint doesn't match");
   return ca;
 }
 
@@ -99,7 +101,8 @@ Result<std::string> obtainToken(const cli::ConfOptions& o, RegistryClient& clien
   }
   if (auto st = client.requestToken(email); !st.ok()) {
     if (st.error().code == Code::kPermission)
-      return makeError(Code::kPermission, "the registry refused to send a token (" + st.error().message +
+      return makeError(Code::kPermission, "the registry refused to send a token (" +
+                                              st.error().message +
                                               "): registration by email may be disabled");
     return st.error();
   }
@@ -176,7 +179,8 @@ Result<crypto::Certificate> requestCertificate(const cli::ConfOptions& o, const 
   io.out << "Requesting certificate ...\n" << std::flush;
   auto pem = client.requestCertificate(token, csr, o.location.value_or(""), "");
   if (!pem.ok()) return cleanup(pem.error().wrap("requestCertificate"));
-  if (!pem->has_value()) return cleanup(makeError(Code::kPermission, "Error: invalid or expired token"));
+  if (!pem->has_value())
+    return cleanup(makeError(Code::kPermission, "Error: invalid or expired token"));
   const std::string& text = **pem;
   auto cert = crypto::Certificate::parsePem(text);
   if (!cert.ok()) return cleanup(cert.error().wrap("the registry sent an invalid certificate"));
@@ -205,7 +209,8 @@ Status writeSummary(const cli::ConfOptions& o, const Paths& p, const crypto::Cer
   if (!bits.ok()) return bits.error().wrap("certificate CN " + cn);
   auto subnet = nodeSubnet(network_bits, bits.value());
   if (!subnet.ok()) return subnet.error().wrap("certificate CN " + cn);
-  io.out << "Your subnet: " << formatIpv6(subnet->addr) << "/" << subnet->len << " (CN=" << cn << ")\n";
+  io.out << "Your subnet: " << formatIpv6(subnet->addr) << "/" << subnet->len << " (CN=" << cn
+         << ")\n";
   return {};
 }
 

@@ -14,9 +14,9 @@
 namespace re6st::client {
 
 struct EnrollIo {
-  std::istream& in;    // answers to prompts
-  std::ostream& out;   // progress messages, as re6st-conf prints them
-  std::ostream& err;   // errors
+  std::istream& in;      // answers to prompts
+  std::ostream& out;     // progress messages, as re6st-conf prints them
+  std::ostream& err;     // errors
   int64_t now_unix = 0;  // unused for now (dates come from the certificate)
   // Whether the machine already routes the network through re6st (--is-needed): true
   // when the source address the kernel picks for the network lies inside it.

@@ -24,8 +24,10 @@ Result<std::string> inflateZlib(ByteSpan data, size_t max_out) {
     zs.avail_out = sizeof buf;
     rc = inflate(&zs, Z_NO_FLUSH);
     out.append(buf, sizeof buf - zs.avail_out);
-    if (out.size() > max_out) rc = Z_MEM_ERROR;
-    else if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;  // truncated stream
+    if (out.size() > max_out)
+      rc = Z_MEM_ERROR;
+    else if (rc == Z_BUF_ERROR && zs.avail_in == 0)
+      break;  // truncated stream
   }
   inflateEnd(&zs);
   if (out.size() > max_out) return makeError(Code::kInvalid, "zlib: data expands beyond the limit");
@@ -42,8 +44,10 @@ bool tooDeep(std::string_view text, int max_depth) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -109,7 +113,8 @@ Status readList(const json& j, const std::string& key, NetworkConfig& c) {
 }
 
 // One key of the document; unknown keys are ignored (newer registries may add some).
-Status readField(const std::string& k, const json& v, const crypto::PrivateKey* node_key, NetworkConfig& c) {
+Status readField(const std::string& k, const json& v, const crypto::PrivateKey* node_key,
+                 NetworkConfig& c) {
   if (k == "babel_default") return readString(v, k, c.babel_default);
   if (k == "crl" || k == "same_country") return readList(v, k, c);
   if (k == "protocol") return readInt(v, k, c.protocol);
@@ -142,10 +147,12 @@ Status readField(const std::string& k, const json& v, const crypto::PrivateKey* 
 
 }  // namespace
 
-Result<NetworkConfig> parseNetworkConfig(std::string_view text, const crypto::PrivateKey* node_key) {
+Result<NetworkConfig> parseNetworkConfig(std::string_view text,
+                                         const crypto::PrivateKey* node_key) {
   if (tooDeep(text, 16)) return makeError(Code::kInvalid, "network config: nesting too deep");
   json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object()) return makeError(Code::kInvalid, "network config: not a JSON object");
+  if (doc.is_discarded() || !doc.is_object())
+    return makeError(Code::kInvalid, "network config: not a JSON object");
   NetworkConfig c;
   for (auto it = doc.begin(); it != doc.end(); ++it)
     if (!it.key().empty()) RE6ST_TRY(readField(it.key(), it.value(), node_key, c));
@@ -164,7 +171,8 @@ Result<uint64_t> verifyVersion(ByteSpan version, const crypto::PublicKey& ca_key
   size_t used = 0;
   auto n = unpackInteger(version, &used);
   if (!n.ok()) return n.error().wrap("network config version");
-  if (used >= version.size()) return makeError(Code::kInvalid, "network config version: no signature");
+  if (used >= version.size())
+    return makeError(Code::kInvalid, "network config version: no signature");
   if (auto st = ca_key.verifySha512(version.first(used), version.subspan(used)); !st.ok())
     return makeError(Code::kCrypto, "network config version: bad CA signature");
   return n.value();

@@ -20,7 +20,7 @@ struct NetworkConfig {
   std::string babel_default;
   std::vector<uint64_t> crl;  // revoked certificate serials
   int protocol = 0;
-  std::string registry_prefix;  // bits of the registry node's prefix
+  std::string registry_prefix;      // bits of the registry node's prefix
   std::optional<std::string> ipv4;  // "10.42.0.0/16"
   std::optional<int> ipv4_sublen;
   std::vector<std::string> same_country;

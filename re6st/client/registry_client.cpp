@@ -53,14 +53,15 @@ void RegistryClient::setIdentity(std::string prefix_bits, const crypto::PrivateK
   ca_ = ca;
 }
 
-Result<Bytes> RegistryClient::checkStatus(const std::string& method, const Result<http::Response>& r) {
+Result<Bytes> RegistryClient::checkStatus(const std::string& method,
+                                          const Result<http::Response>& r) {
   if (!r.ok()) return r.error().wrap(method);
   int st = r->status;
   if (st == 200 || st == 204) return st == 204 ? Bytes{} : r->body;
   std::string reason = r->reason.empty() ? "" : " " + r->reason;
   if (st == 403) return makeError(Code::kPermission, method + ": " + std::to_string(st) + reason);
-  LOG_DEBUG("registry " + method + ": HTTP " + std::to_string(st) + " body: " +
-            asString(ByteSpan(r->body).first(std::min<size_t>(r->body.size(), 200))));
+  LOG_DEBUG("registry " + method + ": HTTP " + std::to_string(st) +
+            " body: " + asString(ByteSpan(r->body).first(std::min<size_t>(r->body.size(), 200))));
   return makeError(Code::kProtocol, method + ": HTTP " + std::to_string(st) + reason);
 }
 
@@ -71,9 +72,9 @@ void RegistryClient::call(const std::string& method, Params params, BodyCallback
   }
   http::Headers h;
   h.set("User-Agent", userAgent());
-  transport_.get(rpcTarget(method, params), h, [method, cb = std::move(cb)](Result<http::Response> r) {
-    cb(checkStatus(method, r));
-  });
+  transport_.get(
+      rpcTarget(method, params), h,
+      [method, cb = std::move(cb)](Result<http::Response> r) { cb(checkStatus(method, r)); });
 }
 
 void RegistryClient::hello(std::function<void(Status)> then) {
@@ -119,7 +120,8 @@ void RegistryClient::authCall(const std::string& method, const Params& params, b
       LOG_DEBUG("registry " + method + ": session key refused, new hello");
       return authCall(method, params, false, std::move(cb));
     }
-    if (body.ok()) return cb(makeError(Code::kCrypto, method + ": missing or wrong " + kHmacHeader));
+    if (body.ok())
+      return cb(makeError(Code::kCrypto, method + ": missing or wrong " + kHmacHeader));
     cb(std::move(body));
   };
   transport_.get(target, h, std::move(done));
@@ -128,7 +130,8 @@ void RegistryClient::authCall(const std::string& method, const Params& params, b
 Result<Bytes> RegistryClient::callSync(const std::string& method, Params params) {
   std::optional<Result<Bytes>> out;
   call(method, std::move(params), [&out](Result<Bytes> r) { out.emplace(std::move(r)); });
-  if (!out) return makeError(Code::kInternal, method + ": transport did not complete synchronously");
+  if (!out)
+    return makeError(Code::kInternal, method + ": transport did not complete synchronously");
   return std::move(*out);
 }
 
@@ -150,7 +153,8 @@ Result<std::optional<std::string>> RegistryClient::requestCertificate(const std:
                                                                       const std::string& location,
                                                                       const std::string& ip) {
   // re6st-conf always sends all four parameters, defaults included (§1).
-  auto b = callSync("requestCertificate", {{"token", token}, {"req", csr_pem}, {"location", location}, {"ip", ip}});
+  auto b = callSync("requestCertificate",
+                    {{"token", token}, {"req", csr_pem}, {"location", location}, {"ip", ip}});
   if (!b.ok()) return b.error();
   if (b->empty()) return std::optional<std::string>();
   return std::optional<std::string>(asString(b.value()));

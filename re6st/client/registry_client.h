@@ -31,7 +31,8 @@ class Transport {
 // Blocking transport over http::fetch (one private loop per request): for `re6st conf`.
 class FetchTransport final : public Transport {
  public:
-  static Result<FetchTransport> create(const std::string& registry_url, Duration timeout = seconds(60),
+  static Result<FetchTransport> create(const std::string& registry_url,
+                                       Duration timeout = seconds(60),
                                        std::string ca_file = http::kSystemCaBundle);
   void get(const std::string& target, const http::Headers& headers, Callback cb) override;
 
@@ -64,7 +65,8 @@ class RegistryClient {
 
   // The node's identity for authenticated calls: its prefix bits (the cn), its key and
   // the CA certificate (to check hello signatures). Pointers must stay valid.
-  void setIdentity(std::string prefix_bits, const crypto::PrivateKey* key, const crypto::Certificate* ca);
+  void setIdentity(std::string prefix_bits, const crypto::PrivateKey* key,
+                   const crypto::Certificate* ca);
   const std::string& prefixBits() const { return prefix_; }
   const crypto::PrivateKey* nodeKey() const { return key_; }
 
@@ -78,7 +80,8 @@ class RegistryClient {
   Result<std::string> getCa();
   Status requestToken(const std::string& email);
   // nullopt: the registry answered 204 (unknown or used token).
-  Result<std::optional<std::string>> requestCertificate(const std::string& token, const std::string& csr_pem,
+  Result<std::optional<std::string>> requestCertificate(const std::string& token,
+                                                        const std::string& csr_pem,
                                                         const std::string& location = "",
                                                         const std::string& ip = "");
 

@@ -62,9 +62,13 @@ void RegistryRpc::renewCertificate(Done<std::string> done) {
   text("renewCertificate", cn(), required("renewCertificate", std::move(done)));
 }
 
-void RegistryRpc::getDh(Done<std::string> done) { text("getDh", cn(), required("getDh", std::move(done))); }
+void RegistryRpc::getDh(Done<std::string> done) {
+  text("getDh", cn(), required("getDh", std::move(done)));
+}
 
-void RegistryRpc::getCa(Done<std::string> done) { text("getCa", {}, required("getCa", std::move(done))); }
+void RegistryRpc::getCa(Done<std::string> done) {
+  text("getCa", {}, required("getCa", std::move(done)));
+}
 
 void RegistryRpc::getCountry(const std::string& address, Done<std::optional<std::string>> done) {
   Params p = cn();
@@ -109,12 +113,14 @@ void RegistryRpc::revoke(const std::string& cn_or_serial, Done<bool> done) {
   ack("revoke", {{"cn_or_serial", cn_or_serial}}, std::move(done));
 }
 
-void RegistryRpc::updateHMAC(Done<bool> done) {
-  ack("updateHMAC", {}, std::move(done));
+void RegistryRpc::updateHMAC(Done<bool> done) { ack("updateHMAC", {}, std::move(done)); }
+
+void RegistryRpc::versions(Done<std::string> done) {
+  text("versions", {}, required("versions", std::move(done)));
 }
 
-void RegistryRpc::versions(Done<std::string> done) { text("versions", {}, required("versions", std::move(done))); }
-
-void RegistryRpc::topology(Done<std::string> done) { text("topology", {}, required("topology", std::move(done))); }
+void RegistryRpc::topology(Done<std::string> done) {
+  text("topology", {}, required("topology", std::move(done)));
+}
 
 }  // namespace re6st::client

@@ -30,10 +30,11 @@ class RegistryRpc {
 
   // Node RPCs (cn = our prefix).
   void getNetworkConfig(Done<NetworkConfig> done);  // decoded, babel keys decrypted
-  void renewCertificate(Done<std::string> done);   // PEM
+  void renewCertificate(Done<std::string> done);    // PEM
   void getDh(Done<std::string> done);
-  void getCountry(const std::string& address, Done<std::optional<std::string>> done);  // 204 → nullopt
-  void getBootstrapPeer(Done<std::optional<BootstrapPeer>> done);                      // 204 → nullopt
+  void getCountry(const std::string& address,
+                  Done<std::optional<std::string>> done);          // 204 → nullopt
+  void getBootstrapPeer(Done<std::optional<BootstrapPeer>> done);  // 204 → nullopt
   void getCa(Done<std::string> done);
 
   // Private RPCs (no identity needed; the registry checks the caller's address).

@@ -14,7 +14,8 @@ std::string rpcTarget(std::string_view method, const Params& params) {
   return t + "?" + http::encodeQuery(q);
 }
 
-Result<Bytes> openHello(ByteSpan body, const crypto::PublicKey& ca_key, const crypto::PrivateKey& node_key) {
+Result<Bytes> openHello(ByteSpan body, const crypto::PublicKey& ca_key,
+                        const crypto::PrivateKey& node_key) {
   // REGISTRY-PROTOCOL.md §3: body = X ‖ S with len(X) == len(S) == key size.
   if (body.empty() || body.size() % 2 != 0)
     return makeError(Code::kProtocol, "hello: answer of " + std::to_string(body.size()) + " bytes");

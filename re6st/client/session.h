@@ -27,7 +27,8 @@ std::string rpcTarget(std::string_view method, const Params& params);
 
 // Splits a hello body X ‖ S, checks S = RSA-SHA512(CA key, X) and decrypts X with the
 // node key: the session secret.
-Result<Bytes> openHello(ByteSpan body, const crypto::PublicKey& ca_key, const crypto::PrivateKey& node_key);
+Result<Bytes> openHello(ByteSpan body, const crypto::PublicKey& ca_key,
+                        const crypto::PrivateKey& node_key);
 
 class HmacChain {
  public:

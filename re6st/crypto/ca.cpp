@@ -16,6 +16,8 @@ Status checkSpec(const CertSpec& spec) {
   if (spec.serial.size() - i > 20) return Error{Code::kInvalid, "certificate serial too long"};
   if (spec.not_after <= spec.not_before)
     return Error{Code::kInvalid, "certificate validity ends before it starts"};
+  if (spec.version != 1 && spec.version != 3)
+    return Error{Code::kInvalid, "certificate version must be 1 or 3"};
   if (spec.not_before < 0 || spec.not_after > 253402300799)  // 9999-12-31T23:59:59Z
     return Error{Code::kInvalid, "certificate validity out of range"};
   return {};
@@ -30,7 +32,8 @@ Result<Certificate> writeCertificate(mbedtls_x509write_cert& w, const CertSpec& 
   if (!iss) return iss.error();
   w.subject = subject->release();  // both lists are freed by mbedtls_x509write_crt_free
   w.issuer = iss->release();
-  mbedtls_x509write_crt_set_version(&w, MBEDTLS_X509_CRT_VERSION_3);
+  bool v3 = spec.version == 3;
+  mbedtls_x509write_crt_set_version(&w, v3 ? MBEDTLS_X509_CRT_VERSION_3 : MBEDTLS_X509_CRT_VERSION_1);
   mbedtls_x509write_crt_set_md_alg(&w, MBEDTLS_MD_SHA512);
   mbedtls_mpi serial;
   mbedtls_mpi_init(&serial);
@@ -39,8 +42,8 @@ Result<Certificate> writeCertificate(mbedtls_x509write_cert& w, const CertSpec& 
   mbedtls_mpi_free(&serial);
   std::string from = x509TimeString(spec.not_before), to = x509TimeString(spec.not_after);
   if (rc == 0) rc = mbedtls_x509write_crt_set_validity(&w, from.c_str(), to.c_str());
-  if (rc == 0) rc = mbedtls_x509write_crt_set_subject_key_identifier(&w);
-  if (rc == 0) rc = mbedtls_x509write_crt_set_authority_key_identifier(&w);
+  if (rc == 0 && v3) rc = mbedtls_x509write_crt_set_subject_key_identifier(&w);
+  if (rc == 0 && v3) rc = mbedtls_x509write_crt_set_authority_key_identifier(&w);
   if (rc != 0) return mbedFailure(Code::kCrypto, "cannot build certificate", rc);
   Bytes buf(16384);
   // Writes at the end of buf and returns the length.
@@ -66,12 +69,14 @@ Result<Certificate> issueCertificate(const Certificate& ca_cert, const PrivateKe
   Writer wr;
   mbedtls_x509write_crt_set_subject_key(&wr.w, subject_key.raw());
   mbedtls_x509write_crt_set_issuer_key(&wr.w, ca_key.raw());
-  int rc = mbedtls_x509write_crt_set_basic_constraints(&wr.w, 0, -1);
+  int rc = spec.version == 3 ? mbedtls_x509write_crt_set_basic_constraints(&wr.w, 0, -1) : 0;
   if (rc != 0) return mbedFailure(Code::kCrypto, "cannot build certificate", rc);
   return writeCertificate(wr.w, spec, ca_cert.subject());
 }
 
-Result<Certificate> createCaCertificate(const PrivateKey& key, const CertSpec& spec) {
+Result<Certificate> createCaCertificate(const PrivateKey& key, const CertSpec& ca_spec) {
+  CertSpec spec = ca_spec;
+  spec.version = 3;  // basicConstraints CA:TRUE needs extensions
   RE6ST_TRY(checkSpec(spec));
   Writer wr;
   mbedtls_x509write_crt_set_subject_key(&wr.w, key.raw());

@@ -20,9 +20,13 @@ struct CertSpec {
   Bytes serial;          // big-endian, positive, at most 20 bytes
   int64_t not_before = 0;  // Unix seconds
   int64_t not_after = 0;
+  // 3: basicConstraints and key identifiers. 1: no extensions, as re6st-registry issues
+  // node certificates (REGISTRY-PROTOCOL.md §6). CA certificates are always v3.
+  int version = 3;
 };
 
-// Node certificate: v3, issuer = CA subject, signed RSA-SHA512 by ca_key, no CA bit.
+// Node certificate: issuer = CA subject, signed RSA-SHA512 by ca_key; v3 ones carry
+// basicConstraints CA:FALSE and key identifiers, v1 ones nothing.
 Result<Certificate> issueCertificate(const Certificate& ca_cert, const PrivateKey& ca_key,
                                      const PublicKey& subject_key, const CertSpec& spec);
 

@@ -19,6 +19,9 @@ namespace re6st::kernel {
 // the routes of re6stnet's babeld ("proto babel"), so users see the same tables. We flush
 // exactly these at start and exit (never run babeld in the same namespace as us).
 constexpr uint8_t kProtoRe6st = 42;
+// Routes the node installs itself (the unreachable network route…) are "proto static"
+// by default, so the Babel driver's flush never takes them.
+constexpr uint8_t kProtoStatic = 4;  // RTPROT_STATIC
 constexpr uint32_t kTableMain = 254;  // RT_TABLE_MAIN
 
 // IPv4 addresses and prefixes travel as IPv4-mapped IPv6 (::ffff:a.b.c.d, length
@@ -45,7 +48,7 @@ struct Route {
   std::optional<Ipv6> prefsrc;  // preferred source address (RTA_PREFSRC)
   uint32_t metric = 0;          // RTA_PRIORITY
   uint32_t table = kTableMain;
-  uint8_t protocol = kProtoRe6st;
+  uint8_t protocol = kProtoStatic;  // the Babel driver sets kProtoRe6st
 
   bool operator==(const Route&) const = default;
   std::string str() const;  // "2001:db8::/64 from ::/0 via fe80::1 dev 3 metric 1024"

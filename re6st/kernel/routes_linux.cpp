@@ -53,7 +53,7 @@ class LinuxRoutes final : public Routes {
     auto st = dump(routeDumpRequest(v4), [&](const NlMessage& m) {
       auto r = decodeRoute(m);
       if (r.ok() && (protocol == 0 || r->protocol == protocol)) out.push_back(*r);
-    });
+    }, [&] { out.clear(); });
     if (!st.ok()) return st.error();
     return out;
   }
@@ -83,7 +83,7 @@ class LinuxRoutes final : public Routes {
     auto st = dump(addressDumpRequest(v4), [&](const NlMessage& m) {
       auto a = decodeAddress(m);
       if (a.ok() && (ifindex == 0 || a->ifindex == ifindex)) out.push_back(*a);
-    });
+    }, [&] { out.clear(); });
     if (!st.ok()) return st.error();
     return out;
   }
@@ -100,7 +100,7 @@ class LinuxRoutes final : public Routes {
     auto st = dump(linkDumpRequest(), [&](const NlMessage& m) {
       auto l = decodeLink(m);
       if (l.ok()) out.push_back(*l);
-    });
+    }, [&] { out.clear(); });
     if (!st.ok()) return st.error();
     return out;
   }
@@ -161,25 +161,31 @@ class LinuxRoutes final : public Routes {
     });
   }
 
-  Status dump(NlRequest req, const std::function<void(const NlMessage&)>& each) {
-    uint32_t seq = ++seq_;
+  // A dump that a concurrent change interrupted (NLM_F_DUMP_INTR) is inconsistent:
+  // it is run again, up to 3 times; restart() lets the caller drop what it collected.
+  Status dump(NlRequest req, const std::function<void(const NlMessage&)>& each,
+              const std::function<void()>& restart) {
     std::string what = std::string(requestName(req.type())) + " dump";
-    RE6ST_TRY(send(req, seq));
-    bool interrupted = false;
-    auto st = receive(seq, what, [&](const NlMessage& m) -> Result<bool> {
-      if (m.flags & NLM_F_DUMP_INTR) interrupted = true;
-      if (m.type == NLMSG_DONE) return true;
-      if (m.type == NLMSG_ERROR) {
-        auto ack = parseAck(m);
-        if (!ack.ok()) return ack.error().wrap(what);
-        if (ack->error) return kernelError(ack->error, what, ack->message);
-        return true;
-      }
-      each(m);
-      return false;
-    });
-    if (st.ok() && interrupted) return makeError(Code::kIo, what + ": interrupted by a change, retry");
-    return st;
+    for (int attempt = 0;; ++attempt) {
+      uint32_t seq = ++seq_;
+      RE6ST_TRY(send(req, seq));
+      bool interrupted = false;
+      auto st = receive(seq, what, [&](const NlMessage& m) -> Result<bool> {
+        if (m.flags & NLM_F_DUMP_INTR) interrupted = true;
+        if (m.type == NLMSG_DONE) return true;
+        if (m.type == NLMSG_ERROR) {
+          auto ack = parseAck(m);
+          if (!ack.ok()) return ack.error().wrap(what);
+          if (ack->error) return kernelError(ack->error, what, ack->message);
+          return true;
+        }
+        each(m);
+        return false;
+      });
+      if (!st.ok() || !interrupted) return st;
+      if (attempt == 2) return makeError(Code::kIo, what + ": interrupted by changes 3 times");
+      restart();
+    }
   }
 
   Result<Link> getLink(NlRequest req, const std::string& what) {

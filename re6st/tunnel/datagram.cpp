@@ -26,6 +26,23 @@ bool isClientHello(ByteSpan d) {
   return d.size() >= 25 && d[0] == 22 && d[3] == 0 && d[4] == 0 && d[13] == 1;
 }
 
+// The cookie a DTLS ClientHello echoes (RFC 6347 §4.2.1), or an empty span: after the
+// record header (13) and handshake header (12), client_version (2), random (32),
+// session_id (1 + n), cookie (1 + n).
+ByteSpan helloCookie(ByteSpan d) {
+  Reader r(d);
+  r.skip(13 + 12 + 2 + 32);
+  r.skip(r.u8());
+  ByteSpan cookie = r.take(r.u8());
+  return r.ok() ? cookie : ByteSpan();
+}
+
+// Cookie-less hellos (anyone can send them, from any address) are answered at most at
+// this rate, so a spoofed flood costs a bounded amount of CPU; hellos with a valid cookie
+// (from peers that own their address) always pass.
+constexpr double kHelloRate = 200;   // per second
+constexpr double kHelloBurst = 50;
+
 Error sysError(const std::string& what) {
   return makeError(Code::kIo, what + ": " + std::strerror(errno));
 }
@@ -145,8 +162,25 @@ void Transport::onDatagram(const loop::SockAddr& from, std::span<uint8_t> data) 
   if (hello && opt_.listen) onGate(from, data, t);
 }
 
+bool Transport::admitHello(const loop::SockAddr& from, ByteSpan data, Time now) {
+  ByteSpan cookie = helloCookie(data);
+  if (!cookie.empty()) {
+    Bytes id = addressKey(from);
+    if (mbedtls_ssl_cookie_check(creds_->cookies(), cookie.data(), cookie.size(), id.data(),
+                                 id.size()) == 0)
+      return true;
+  }
+  double elapsed = std::chrono::duration<double>(now - helloRefill_).count();
+  helloRefill_ = now;
+  helloTokens_ = std::min(kHelloBurst, helloTokens_ + elapsed * kHelloRate);
+  if (helloTokens_ < 1) return false;
+  helloTokens_ -= 1;
+  return true;
+}
+
 void Transport::onGate(const loop::SockAddr& from, ByteSpan data, Tunnel* existing) {
   Time now = loop_.now();
+  if (!admitHello(from, data, now)) return;
   if (!gate_)
     gate_ = newHandshake(Role::kResponder, {}, addressKey(from));
   else

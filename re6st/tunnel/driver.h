@@ -90,6 +90,7 @@ class Transport {
   void onUdpReadable();
   void onDatagram(const loop::SockAddr& from, std::span<uint8_t> data);
   void onGate(const loop::SockAddr& from, ByteSpan data, Tunnel* existing);
+  bool admitHello(const loop::SockAddr& from, ByteSpan data, Time now);
   void sendDatagram(const loop::SockAddr& to, ByteSpan data);
   void sendBatch(Tunnel& t, size_t ready);
   bool sendBatchGso(Tunnel& t, size_t ready);
@@ -123,6 +124,8 @@ class Transport {
   std::unordered_map<loop::SockAddr, uint64_t, loop::SockAddrHash> byAddr_;  // datagram
   std::unique_ptr<Handshake> gate_;  // DTLS responder waiting for a valid cookie
   bool gso_ = true, gro_ = false;    // UDP segmentation offloads (Linux ≥ 4.18 / 5.0)
+  double helloTokens_ = 50;          // rate limit of cookie-less ClientHellos
+  Time helloRefill_;
   std::string ownCn_;
   struct Buffers;
   std::unique_ptr<Buffers> buf_;

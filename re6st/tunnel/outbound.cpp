@@ -4,7 +4,7 @@
 //   2. seal each in place (AES-256-GCM, record.h) — no copy, no allocation;
 //   3. UDP: one sendmmsg for the whole batch to the peer, runs of equal-size records as
 //      single GSO messages; TCP: append the frames to the stream queue and flush it once.
-// A busy tunnel yields after a few batches so other tunnels and the socket get turns.
+// A busy tunnel yields after 16 batches so other tunnels and the socket get turns.
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <sys/socket.h>
@@ -89,7 +89,9 @@ void Transport::onTunReadable(uint64_t id) {
   Buffers& b = *buf_;
   bool stream = opt_.carrier == Carrier::kStream;
   size_t head = stream ? 2 : 0;
-  for (int round = 0; round < 4; ++round) {
+  // Up to 16 batches (the TUN queue holds 1000 packets): a process that was descheduled
+  // must empty the queue before the kernel starts dropping.
+  for (int round = 0; round < 16; ++round) {
     Time now = loop_.now();
     size_t ready = 0;
     bool drained = false;

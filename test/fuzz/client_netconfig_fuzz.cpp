@@ -9,7 +9,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace re6st;
   auto a = client::decodeNetworkConfig(ByteSpan(data, size), nullptr);
-  auto b = client::parseNetworkConfig(std::string_view(reinterpret_cast<const char*>(data), size), nullptr);
+  auto b = client::parseNetworkConfig(std::string_view(reinterpret_cast<const char*>(data), size),
+                                      nullptr);
   (void)a;
   (void)b;
   return 0;

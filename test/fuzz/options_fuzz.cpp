@@ -37,8 +37,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto r = cli::parseRegistryOptions(args, reader);
     auto c = cli::parseConfOptions(args, reader);
     // Every error has a message.
-    for (const std::string* m : {n.ok() ? nullptr : &n.error().message, r.ok() ? nullptr : &r.error().message,
-                                 c.ok() ? nullptr : &c.error().message})
+    for (const std::string* m :
+         {n.ok() ? nullptr : &n.error().message, r.ok() ? nullptr : &r.error().message,
+          c.ok() ? nullptr : &c.error().message})
       if (m && m->empty()) __builtin_trap();
   }
   return 0;

@@ -21,6 +21,47 @@ echo "$route" | grep -q "proto babel" || fail "route not tagged proto babel: $ro
 echo "$route" | grep -q "src $(r6_addr 1)" || fail "route without the node address as source: $route"
 echo "$route" | grep -q "via fe80::" || fail "route not via a link-local next hop: $route"
 
+# SIGUSR1 writes the JSON dump: router 2 sees its two neighbours and routes to all.
+kill -USR1 "$R6_PID_2"
+r6_wait 5 test -s "$R6_DIR/dump-2.json" || fail "no dump after SIGUSR1"
+/usr/bin/python3 - "$R6_DIR/dump-2.json" <<'PY' || fail "bad dump: $(head -c 600 "$R6_DIR/dump-2.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["neighbours"]) == 2, d["neighbours"]
+dsts = {r["prefix"] for r in d["routes"] if r["selected"]}
+assert dsts == {"2001:db8:ff::%d/128" % n for n in (1, 3, 4, 5, 6)}, dsts
+assert sum(i["active"] for i in d["interfaces"]) == 2 and d["installed"] == 5, d
+PY
+echo "SIGUSR1 dump of router 2: 2 neighbours, 5 selected routes, 5 installed"
+
+# Hostile input: 500 random datagrams (and truncated real-looking headers) from ns2 to
+# router 1's port 6696, multicast and unicast; router 1 keeps running and routing.
+ll1=$(ip -n r6bc-1 -6 addr show dev r6bc1-2 scope link | awk '/inet6/ {sub("/.*", "", $2); print $2}')
+ip netns exec r6bc-2 /usr/bin/python3 - "$ll1" <<'PY'
+import os, random, socket, sys
+random.seed(6696)
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"r6bc2-1")
+s.bind(("::", 6696))
+idx = socket.if_nametoindex("r6bc2-1")
+for i in range(500):
+    n = random.randrange(0, 300)
+    body = bytes(random.randrange(256) for _ in range(n))
+    if i % 3 == 0:
+        body = bytes([42, 2]) + (n).to_bytes(2, "big") + body  # Babel header, random TLVs
+    dst = "ff02::1:6" if i % 2 else sys.argv[1]
+    s.sendto(body, (dst, 6696, 0, idx))
+PY
+sleep 1
+kill -0 "$R6_PID_1" || fail "router 1 died on hostile input"
+r6_all_pairs 1 2 3 4 5 6 || fail "routing broken after hostile input ($R6_BAD)"
+echo "router 1 survived 500 hostile datagrams, all pairs still ping"
+
+# Bad options are refused with a message and status 2.
+"$RE6ST" babel -i x --key blake2s128:zz 2>&1 | grep -q "bad hex" || fail "bad --key accepted"
+"$RE6ST" babel -i x --redistribute 2001:db8::1/64; [ $? = 2 ] || fail "host bits accepted"
+
 # Router 6 leaves (SIGTERM): its neighbours hear it go, the route is retracted everywhere.
 t0=$(r6_now_ms)
 kill -TERM "$R6_PID_6"

@@ -83,9 +83,11 @@ for ca in ours legacy; do
 done
 subj=$(openssl x509 -in node-ours.crt -noout -subject -nameopt compat)
 case "$subj" in
-  *"/O=example/emailAddress=node@example.com/CN=5\\/16/serialNumber=0"*) pass "issued subject $subj";;
+  *"/O=example/emailAddress=node@example.com/serialNumber=0/CN=5\\/16") pass "issued subject $subj";;
   *) fail "issued subject $subj";;
 esac
+openssl x509 -in node-ours.crt -noout -text | grep -q "Version: 1 (0x0)" \
+  && pass "issued certificate is X.509 v1 like re6st-registry's" || fail "issued certificate is not v1"
 mkdir nodedir && cp ours/ca.crt nodedir/ca.crt && cp node-ours.crt nodedir/cert.crt && cp node.key nodedir/cert.key
 check "--check accepts a consistent node directory" "$RE6ST" ca --check nodedir
 grep -q "subnet 2001:db8:42:5::/64" "$T/out" && pass "--check names the subnet" || fail "--check: $(cat "$T/out")"

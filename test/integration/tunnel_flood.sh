@@ -9,7 +9,7 @@ RE6ST=$1
 PFX=r6f$$
 . "$(dirname "$0")/../support/tunnel_lib.sh"
 TMP=$(mktemp -d)
-trap 'tunnel_cleanup_hosts; rm -rf "$TMP"' EXIT
+trap 'tunnel_cleanup_hosts; grep -h -A5 -E "Sanitizer|runtime error" "$TMP"/*.log; rm -rf "$TMP"' EXIT
 fail() { echo "FAIL: $*"; cat "$TMP"/*.log; exit 1; }
 HELLO="$(dirname "$0")/../fuzz/corpus/tunnel_handshake/dtls_c0"
 

@@ -30,7 +30,7 @@ class FakeRegistry : public Transport {
   bool forge_response_mac = false;
   int request_certificate_calls = 0;
   int hello_calls = 0;
-  std::vector<std::string> targets;  // every target received
+  std::vector<std::string> targets;                    // every target received
   std::map<std::string, std::vector<Bytes>> sessions;  // prefix bits -> live keys
 
   void forgetSessions() { sessions.clear(); }  // a registry restart
@@ -75,7 +75,8 @@ class FakeRegistry : public Transport {
     if (method == "requestToken") return status(204);
     if (method == "requestCertificate") return requestCertificate(p);
     if (method == "hello") return hello(p);
-    if (method == "getNetworkConfig" || method == "renewCertificate") return authenticated(method, target, p, headers);
+    if (method == "getNetworkConfig" || method == "renewCertificate")
+      return authenticated(method, target, p, headers);
     return status(400);
   }
 
@@ -122,8 +123,8 @@ class FakeRegistry : public Transport {
     return r;
   }
 
-  http::Response authenticated(const std::string& method, const std::string& target, const http::Query& p,
-                               const http::Headers& headers) {
+  http::Response authenticated(const std::string& method, const std::string& target,
+                               const http::Query& p, const http::Headers& headers) {
     const std::string* cn = p.find("cn");
     const std::string* mac = headers.find(kHmacHeader);
     if (!cn || !mac) return status(400);
@@ -132,7 +133,8 @@ class FakeRegistry : public Transport {
     for (const auto& k : it->second) {
       if (base64Encode(crypto::hmacSha1(k, asBytes(target))) != *mac) continue;
       Bytes rk = crypto::sha1(k);
-      http::Response r = status(200, method == "renewCertificate" ? certs_[*cn] : "{\"config\": 1}");
+      http::Response r =
+          status(200, method == "renewCertificate" ? certs_[*cn] : "{\"config\": 1}");
       Bytes m = crypto::hmacSha1(rk, r.body);
       if (forge_response_mac) m[0] ^= 1;
       r.headers.set(kHmacHeader, base64Encode(m));

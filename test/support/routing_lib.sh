@@ -26,6 +26,7 @@ r6_dump_logs() {
 # r6_ns N: namespace ${R6_PFX}-N with lo up, no DAD, forwarding on.
 r6_ns() {
   local ns="${R6_PFX}-$1"
+  ip netns del "$ns" 2>/dev/null  # left over by an interrupted run of this same test
   ip netns add "$ns" || fail "ip netns add $ns"
   R6_NS+=("$ns")
   ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
@@ -73,7 +74,7 @@ r6_babeld() {
   ip netns exec "$ns" babeld -I "$R6_DIR/babeld-$n.pid" -S "$R6_DIR/babeld-$n.state" \
     -h "${R6_HELLO:-1}" -H "${R6_HELLO:-1}" -L "$R6_DIR/babeld-$n.log" \
     -C "redistribute ip $(r6_addr "$n")/128 eq 128" "${conf[@]}" -C 'redistribute local deny' \
-    -C 'redistribute deny' $(r6_ifaces "$n") &
+    -C 'redistribute deny' $(r6_ifaces "$n") 2>>"$R6_DIR/babeld-$n.err" &
   R6_PIDS+=($!)
   eval "R6_PID_$n=$!"
 }
@@ -105,6 +106,8 @@ r6_all_pairs() {
 
 # r6_route N DST: the kernel route to DST in namespace N (empty if none).
 r6_route() { ip -n "${R6_PFX}-$1" -6 route show "$2" 2>/dev/null; }
-r6_no_route() { [ -z "$(r6_route "$1" "$2")" ]; }
+# No usable route: babeld keeps a retracted destination as "unreachable … metric
+# 4294967295" for a while, which counts as no route.
+r6_no_route() { [ -z "$(r6_route "$1" "$2" | grep -v '^unreachable')" ]; }
 
 r6_now_ms() { echo $(( $(date +%s%N) / 1000000 )); }

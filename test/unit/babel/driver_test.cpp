@@ -68,6 +68,7 @@ TEST_CASE("driver: two routers on a veth install each other's routes, then clean
     Route stale;
     stale.dst = P("2001:db8:dead::/48");
     stale.type = RouteType::kUnreachable;
+    stale.protocol = kProtoRe6st;  // left by a crashed run
     REQUIRE(kA.addRoute(stale).ok());
 
     SeededRandom rnd(7);

@@ -1,7 +1,8 @@
+#include "re6st/cli/options_file.h"
+
 #include <catch2/catch.hpp>
 
 #include "cli_fake_files.h"
-#include "re6st/cli/options_file.h"
 
 using namespace re6st;
 using namespace re6st::cli;
@@ -52,8 +53,8 @@ TEST_CASE("splitLines handles LF, CRLF and CR", "[cli]") {
 }
 
 TEST_CASE("expandArgs reads nested files and records FILE:LINE", "[cli]") {
-  auto reader = testing::memoryFiles({{"main.conf", "# top\nregistry http://r/\n@inc.conf\n"},
-                                      {"inc.conf", "\n\nca ca.crt\n"}});
+  auto reader = testing::memoryFiles(
+      {{"main.conf", "# top\nregistry http://r/\n@inc.conf\n"}, {"inc.conf", "\n\nca ca.crt\n"}});
   auto r = expandArgs({"-v", "@main.conf"}, knownLong, reader);
   REQUIRE(r.ok());
   const auto& a = r.value();
@@ -77,7 +78,8 @@ TEST_CASE("expandArgs reports missing files, syntax errors and include loops", "
   auto loop = expandArgs({"@loop.conf"}, knownLong, reader);
   REQUIRE(!loop.ok());
   CHECK(loop.error().message.find("nested too deep") != std::string::npos);
-  CHECK(expandArgs({"@miss.conf"}, knownLong, reader).error().message.rfind("miss.conf:2: ", 0) == 0);
+  CHECK(expandArgs({"@miss.conf"}, knownLong, reader).error().message.rfind("miss.conf:2: ", 0) ==
+        0);
 }
 
 TEST_CASE("expandArgs bounds self-including files", "[cli]") {
@@ -86,4 +88,10 @@ TEST_CASE("expandArgs bounds self-including files", "[cli]") {
   auto reader = testing::memoryFiles({{"self", body}});
   auto r = expandArgs({"@self"}, knownLong, reader);
   REQUIRE(!r.ok());
+}
+
+TEST_CASE("readFileFromDisk reads files and refuses endless ones", "[cli]") {
+  CHECK(readFileFromDisk("/dev/zero").error().message == "/dev/zero: options file too large");
+  CHECK(readFileFromDisk("/nonexistent-r6cli").error().code == Code::kNotFound);
+  CHECK(readFileFromDisk("/dev/null").value().empty());
 }

@@ -1,9 +1,10 @@
+#include "re6st/cli/options.h"
+
 #include <catch2/catch.hpp>
 
 #include "cli_fake_files.h"
 #include "re6st/cli/conf_options.h"
 #include "re6st/cli/node_options.h"
-#include "re6st/cli/options.h"
 #include "re6st/cli/registry_options.h"
 
 using namespace re6st;
@@ -11,7 +12,8 @@ using namespace re6st::cli;
 using Args = std::vector<std::string>;
 
 namespace {
-const Args kNodeRequired{"--registry", "http://r/", "--ca", "ca.crt", "--cert", "c.crt", "--key", "c.key"};
+const Args kNodeRequired{"--registry", "http://r/", "--ca",  "ca.crt",
+                         "--cert",     "c.crt",     "--key", "c.key"};
 Args nodeArgs(Args extra) {
   Args a = kNodeRequired;
   a.insert(a.end(), extra.begin(), extra.end());
@@ -42,10 +44,31 @@ TEST_CASE("node options: every default matches re6stnet", "[cli]") {
 }
 
 TEST_CASE("node options: repeatable, short, attached and nargs options", "[cli]") {
-  auto r = parseNodeOptions(nodeArgs({"-i", "eth0", "--interface=eth1", "-v3", "-O--verb", "-O", "3",
-                                      "--pp", "1194", "tcp", "--pp", "1195", "tcp6", "--neighbour",
-                                      "1/16", "--neighbour", "2/16", "-B", "x", "--disable-proto",
-                                      "none", "--client-count", "5", "--reg", "http://z/"}));
+  auto r = parseNodeOptions(nodeArgs({"-i",
+                                      "eth0",
+                                      "--interface=eth1",
+                                      "-v3",
+                                      "-O--verb",
+                                      "-O",
+                                      "3",
+                                      "--pp",
+                                      "1194",
+                                      "tcp",
+                                      "--pp",
+                                      "1195",
+                                      "tcp6",
+                                      "--neighbour",
+                                      "1/16",
+                                      "--neighbour",
+                                      "2/16",
+                                      "-B",
+                                      "x",
+                                      "--disable-proto",
+                                      "none",
+                                      "--client-count",
+                                      "5",
+                                      "--reg",
+                                      "http://z/"}));
   REQUIRE(r.ok());
   const auto& o = r.value();
   CHECK(o.iface_list == Args{"eth0", "eth1"});
@@ -63,20 +86,23 @@ TEST_CASE("node options: repeatable, short, attached and nargs options", "[cli]"
 
 TEST_CASE("node options: errors name the option", "[cli]") {
   CHECK(errorOf(parseNodeOptions(nodeArgs({"--bogus"}))) == "unrecognized option --bogus");
-  CHECK(errorOf(parseNodeOptions(nodeArgs({"-v", "lots"}))) == "option --verbose: invalid int value 'lots'");
+  CHECK(errorOf(parseNodeOptions(nodeArgs({"-v", "lots"}))) ==
+        "option --verbose: invalid int value 'lots'");
   CHECK(errorOf(parseNodeOptions(nodeArgs({"--up"}))) == "option --up expects one value (CMD)");
   CHECK(errorOf(parseNodeOptions(nodeArgs({"--registry", "--ca", "x"}))) ==
         "option --registry expects one value (URL)");
   CHECK(errorOf(parseNodeOptions(nodeArgs({"--pp", "1194"}))) ==
         "option --pp expects 2 values (PORT PROTO)");
-  CHECK(errorOf(parseNodeOptions(nodeArgs({"--pp", "99999", "udp"}))) == "option --pp: invalid port '99999'");
-  CHECK(errorOf(parseNodeOptions(nodeArgs({"--disable-proto", "icmp"}))).find("invalid choice 'icmp'") !=
-        std::string::npos);
+  CHECK(errorOf(parseNodeOptions(nodeArgs({"--pp", "99999", "udp"}))) ==
+        "option --pp: invalid port '99999'");
+  CHECK(errorOf(parseNodeOptions(nodeArgs({"--disable-proto", "icmp"})))
+            .find("invalid choice 'icmp'") != std::string::npos);
   CHECK(errorOf(parseNodeOptions(nodeArgs({"--ma", "x"}))).rfind("ambiguous option --ma", 0) == 0);
   CHECK(errorOf(parseNodeOptions(nodeArgs({"stray"}))) == "unrecognized argument 'stray'");
   CHECK(errorOf(parseNodeOptions(nodeArgs({"-x"}))) == "unrecognized option -x");
   CHECK(errorOf(parseNodeOptions(nodeArgs({"-Dq"}))) == "option --default takes no value");
-  CHECK(errorOf(parseNodeOptions(nodeArgs({"--gateway=yes"}))) == "option --gateway takes no value");
+  CHECK(errorOf(parseNodeOptions(nodeArgs({"--gateway=yes"}))) ==
+        "option --gateway takes no value");
   CHECK(errorOf(parseNodeOptions({"--ca", "x"})) ==
         "the following arguments are required: --registry, --cert, --key");
 }
@@ -120,13 +146,14 @@ TEST_CASE("node options: help and version skip required options", "[cli]") {
 }
 
 TEST_CASE("node options: the re6stnet.conf written by re6st-conf parses", "[cli]") {
-  auto reader = testing::memoryFiles({{"/etc/re6stnet/re6stnet.conf",
-                                       "registry http://re6st.example.com/\nca ca.crt\ncert cert.crt\n"
-                                       "key cert.key\n# increase re6stnet verbosity:\n#verbose 3\n"
-                                       "# enable OpenVPN logging:\n#ovpnlog\n"
-                                       "# increase OpenVPN verbosity:\n#O--verb\n#O3\n"
-                                       "O--verb\nO3\nverbose 2\nneighbour 1/16\ni eth0\n"
-                                       "pp 1194 tcp\n"}});
+  auto reader =
+      testing::memoryFiles({{"/etc/re6stnet/re6stnet.conf",
+                             "registry http://re6st.example.com/\nca ca.crt\ncert cert.crt\n"
+                             "key cert.key\n# increase re6stnet verbosity:\n#verbose 3\n"
+                             "# enable OpenVPN logging:\n#ovpnlog\n"
+                             "# increase OpenVPN verbosity:\n#O--verb\n#O3\n"
+                             "O--verb\nO3\nverbose 2\nneighbour 1/16\ni eth0\n"
+                             "pp 1194 tcp\n"}});
   auto r = parseNodeOptions({"@/etc/re6stnet/re6stnet.conf", "-v", "4"}, reader);
   REQUIRE(r.ok());
   CHECK(r->registry == "http://re6st.example.com/");
@@ -139,10 +166,12 @@ TEST_CASE("node options: the re6stnet.conf written by re6st-conf parses", "[cli]
 }
 
 TEST_CASE("node options: errors from a file carry FILE:LINE", "[cli]") {
-  auto reader = testing::memoryFiles({{"n.conf", "registry http://r/\n\nverbose high\n"},
-                                      {"u.conf", "ca x\nfrobnicate 1\n"}});
-  CHECK(errorOf(parseNodeOptions({"@n.conf"}, reader)) == "n.conf:3: option --verbose: invalid int value 'high'");
-  CHECK(errorOf(parseNodeOptions({"@u.conf"}, reader)) == "u.conf:2: unrecognized option 'frobnicate'");
+  auto reader = testing::memoryFiles(
+      {{"n.conf", "registry http://r/\n\nverbose high\n"}, {"u.conf", "ca x\nfrobnicate 1\n"}});
+  CHECK(errorOf(parseNodeOptions({"@n.conf"}, reader)) ==
+        "n.conf:3: option --verbose: invalid int value 'high'");
+  CHECK(errorOf(parseNodeOptions({"@u.conf"}, reader)) ==
+        "u.conf:2: unrecognized option 'frobnicate'");
 }
 
 TEST_CASE("registry options: every default matches re6st-registry", "[cli]") {
@@ -173,10 +202,28 @@ TEST_CASE("registry options: every default matches re6st-registry", "[cli]") {
 }
 
 TEST_CASE("registry options: values, appends and checks", "[cli]") {
-  auto r = parseRegistryOptions({"--ca", "a", "--key", "b", "-4", "127.0.0.1", "-6", "", "--port", "8080",
-                                 "--ipv4", "10.42.0.0/16", "8", "--authorized-origin", "10.0.0.1",
-                                 "--client-count", "4", "--same-country", "FR", "--smtp-starttls",
-                                 "--anonymous-prefix-length", "20"});
+  auto r = parseRegistryOptions({"--ca",
+                                 "a",
+                                 "--key",
+                                 "b",
+                                 "-4",
+                                 "127.0.0.1",
+                                 "-6",
+                                 "",
+                                 "--port",
+                                 "8080",
+                                 "--ipv4",
+                                 "10.42.0.0/16",
+                                 "8",
+                                 "--authorized-origin",
+                                 "10.0.0.1",
+                                 "--client-count",
+                                 "4",
+                                 "--same-country",
+                                 "FR",
+                                 "--smtp-starttls",
+                                 "--anonymous-prefix-length",
+                                 "20"});
   INFO((r.ok() ? "" : r.error().message));
   REQUIRE(r.ok());
   CHECK(r->bind6.empty());
@@ -204,8 +251,9 @@ TEST_CASE("registry options: values, appends and checks", "[cli]") {
 }
 
 TEST_CASE("conf options: defaults, -r pairs and checks", "[cli]") {
-  auto r = parseConfOptions({"--registry", "http://r/", "-r", "emailAddress", "a@b", "-r", "O", "Org",
-                             "--fingerprint", "SHA256:" + std::string(64, 'a'), "-d", "/tmp/x"});
+  auto r =
+      parseConfOptions({"--registry", "http://r/", "-r", "emailAddress", "a@b", "-r", "O", "Org",
+                        "--fingerprint", "SHA256:" + std::string(64, 'a'), "-d", "/tmp/x"});
   REQUIRE(r.ok());
   CHECK(r->req.size() == 2);
   CHECK(r->req[0].second == "a@b");
@@ -218,11 +266,14 @@ TEST_CASE("conf options: defaults, -r pairs and checks", "[cli]") {
     auto x = parseConfOptions(a);
     return x.ok() ? std::string() : x.error().message;
   };
-  CHECK(err({"--registry", "r", "--anonymous", "--email", "a@b"}) == "--anonymous conflicts with --email/--token");
-  CHECK(err({"--registry", "r", "--fingerprint", "sha1:abcd"}) == "invalid fingerprint: wrong size");
+  CHECK(err({"--registry", "r", "--anonymous", "--email", "a@b"}) ==
+        "--anonymous conflicts with --email/--token");
+  CHECK(err({"--registry", "r", "--fingerprint", "sha1:abcd"}) ==
+        "invalid fingerprint: wrong size");
   CHECK(err({"--registry", "r", "--fingerprint", "whirl:abcd"}) ==
         "invalid fingerprint: unsupported hash type whirl");
-  CHECK(err({"--registry", "r", "--fingerprint", "nocolon"}) == "invalid fingerprint: expected ALG:HEX");
+  CHECK(err({"--registry", "r", "--fingerprint", "nocolon"}) ==
+        "invalid fingerprint: expected ALG:HEX");
   CHECK(err({"--registry", "r", "-r", "CN", "x"}) == "CN field is reserved.");
   CHECK(err({"--registry", "r", "-r", "O"}) == "option --req expects 2 values (KEY VALUE)");
   CHECK(err({}) == "the following arguments are required: --registry");

@@ -1,3 +1,5 @@
+#include "re6st/client/enroll.h"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,7 +11,6 @@
 
 #include "cli_fake_registry.h"
 #include "re6st/cli/node_options.h"
-#include "re6st/client/enroll.h"
 #include "re6st/crypto/file.h"
 
 using namespace re6st;
@@ -45,25 +46,31 @@ std::unique_ptr<Run> enrollWith(testing::FakeRegistry& reg, std::vector<std::str
   return run;
 }
 
-bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+bool contains(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
 
 }  // namespace
 
-TEST_CASE("enroll anonymously writes ca.crt, cert.key 0600, cert.crt and re6stnet.conf", "[client]") {
+TEST_CASE("enroll anonymously writes ca.crt, cert.key 0600, cert.crt and re6stnet.conf",
+          "[client]") {
   testing::FakeRegistry reg;
   TempDir d;
-  auto r = enrollWith(reg, {"--registry", "http://reg/", "-d", d.path, "--anonymous", "-r", "O", "acme"});
+  auto r = enrollWith(
+      reg, {"--registry", "http://reg/", "-d", d.path, "--anonymous", "-r", "O", "acme"});
   INFO(r->err.str());
   REQUIRE(r->code == 0);
   std::string out = r->out.str();
   CHECK(contains(out, "WARNING: it is strongly recommended to use --fingerprint option."));
   CHECK(contains(out, "Generating 1024-bit key ..."));
   CHECK(contains(out, "Requesting certificate ..."));
-  CHECK(contains(out, "Setup complete. Certificate is valid until Wed Nov 13 22:13:20 2024 UTC and will be "
-                      "automatically renewed after Mon Oct 14 22:13:20 2024 UTC."));
+  CHECK(contains(
+      out,
+      "Setup complete. Certificate is valid until Wed Nov 13 22:13:20 2024 UTC and will be "
+      "automatically renewed after Mon Oct 14 22:13:20 2024 UTC."));
   CHECK(contains(out, "Sample configuration file created."));
   CHECK(contains(out, "Your subnet: 2001:db8:42:1::/64 (CN=1/16)"));
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat((d / "cert.key").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
   auto cert = crypto::Certificate::load(d / "cert.crt");
@@ -80,11 +87,14 @@ TEST_CASE("enroll asks for email and token, then reuses the key and subject", "[
   testing::FakeRegistry reg;
   TempDir d;
   reg.tokens = {"tok1", "tok2"};
-  auto r = enrollWith(reg, {"--registry", "http://reg/", "-d", d.path, "-r", "emailAddress", "a@b.c"},
-                      "a@b.c\n\ntok1\n");
+  auto r =
+      enrollWith(reg, {"--registry", "http://reg/", "-d", d.path, "-r", "emailAddress", "a@b.c"},
+                 "a@b.c\n\ntok1\n");
   INFO(r->err.str());
   REQUIRE(r->code == 0);
-  CHECK(contains(r->out.str(), "Please enter your email address: Please enter your token: Please enter your token: "));
+  CHECK(contains(
+      r->out.str(),
+      "Please enter your email address: Please enter your token: Please enter your token: "));
   CHECK(contains(reg.targets[1], "/requestToken?email=a%40b.c"));
   auto first_key = crypto::readFile(d / "cert.key").value();
   auto again = enrollWith(reg, {"--registry", "http://reg/", "-d", d.path, "--token", "tok2"});
@@ -101,13 +111,14 @@ TEST_CASE("enroll asks for email and token, then reuses the key and subject", "[
 TEST_CASE("enroll refuses a CA whose fingerprint does not match, writing nothing", "[client]") {
   testing::FakeRegistry reg;
   TempDir d;
-  auto r = enrollWith(reg, {"--registry", "http://reg/", "-d", d.path, "--anonymous", "--fingerprint",
-                            "sha256:" + std::string(64, '0')});
+  auto r = enrollWith(reg, {"--registry", "http://reg/", "-d", d.path, "--anonymous",
+                            "--fingerprint", "sha256:" + std::string(64, '0')});
   CHECK(r->code == 1);
   CHECK(r->err.str() == "CA fingerprint doesn't match\n");
   CHECK(fs::is_empty(d.path));
   std::string good = toHex(digest("sha256", reg.ca.der()).value());
-  auto ok = enrollWith(reg, {"--registry", "http://reg/", "-d", d.path, "--ca-only", "--fingerprint", "SHA256:" + good});
+  auto ok = enrollWith(reg, {"--registry", "http://reg/", "-d", d.path, "--ca-only",
+                             "--fingerprint", "SHA256:" + good});
   CHECK(ok->code == 0);
   CHECK(!contains(ok->out.str(), "WARNING"));
   CHECK(fs::exists(d / "ca.crt"));
@@ -117,7 +128,8 @@ TEST_CASE("enroll refuses a CA whose fingerprint does not match, writing nothing
 TEST_CASE("enroll with a rejected token removes the empty cert.crt and keeps the key", "[client]") {
   testing::FakeRegistry reg;
   TempDir d;
-  auto r = enrollWith(reg, {"--registry", "http://reg/", "-d", d.path, "--token", "nosuchtk", "-r", "O", "x"});
+  auto r = enrollWith(
+      reg, {"--registry", "http://reg/", "-d", d.path, "--token", "nosuchtk", "-r", "O", "x"});
   CHECK(r->code == 1);
   CHECK(r->err.str() == "Error: invalid or expired token\n");
   CHECK(!fs::exists(d / "cert.crt"));
@@ -130,7 +142,8 @@ TEST_CASE("enroll never burns a token when cert.crt cannot be written", "[client
   TempDir d;
   reg.tokens = {"tok"};
   fs::create_symlink("/nonexistent-r6cli/cert.crt", d / "cert.crt");  // open(O_CREAT) fails
-  auto r = enrollWith(reg, {"--registry", "http://reg/", "-d", d.path, "--email", "a@b.c"}, "tok\n");
+  auto r =
+      enrollWith(reg, {"--registry", "http://reg/", "-d", d.path, "--email", "a@b.c"}, "tok\n");
   CHECK(r->code == 1);
   CHECK(r->err.str() == d / "cert.crt" + ": cannot open for writing\n");
   CHECK(reg.request_certificate_calls == 0);
@@ -154,7 +167,8 @@ TEST_CASE("asctimeUtc matches Python's time.asctime", "[client]") {
 TEST_CASE("the re6stnet.conf written by enroll parses as node options", "[client]") {
   testing::FakeRegistry reg;
   TempDir d;
-  auto r = enrollWith(reg, {"--registry", "http://reg.example/", "-d", d.path, "--anonymous", "-r", "O", "x"});
+  auto r = enrollWith(
+      reg, {"--registry", "http://reg.example/", "-d", d.path, "--anonymous", "-r", "O", "x"});
   REQUIRE(r->code == 0);
   auto node = cli::parseNodeOptions({"@" + (d / "re6stnet.conf")});
   INFO((node.ok() ? "" : node.error().message));

@@ -21,13 +21,17 @@ TEST_CASE("RegistryClient runs asynchronously over LoopTransport", "[client]") {
   REQUIRE(server.listen(loop::SockAddr::parse("127.0.0.1", 0).value()).ok());
   uint16_t port = server.localAddresses().at(0).port();
   http::Client http(loop);
-  LoopTransport transport(http, http::parseUrl("http://127.0.0.1:" + std::to_string(port) + "/base/").value());
+  LoopTransport transport(
+      http, http::parseUrl("http://127.0.0.1:" + std::to_string(port) + "/base/").value());
   RegistryClient c(transport);
 
   auto key = crypto::PrivateKey::generateRsa(1024).value();
   std::optional<Result<Bytes>> cert, config;
   c.call("requestCertificate",
-         {{"token", ""}, {"req", crypto::createCsr(key, {{"O", "x"}}).value()}, {"location", ""}, {"ip", ""}},
+         {{"token", ""},
+          {"req", crypto::createCsr(key, {{"O", "x"}}).value()},
+          {"location", ""},
+          {"ip", ""}},
          [&](Result<Bytes> r) { cert.emplace(std::move(r)); });
   CHECK(!cert);  // asynchronous: nothing happens before the loop runs
   while (!cert) loop.runOnce();
@@ -35,7 +39,8 @@ TEST_CASE("RegistryClient runs asynchronously over LoopTransport", "[client]") {
   auto crt = crypto::Certificate::parsePem(asString(cert->value())).value();
   std::string bits = bitsFromCn(crt.subjectCn()).value();
   c.setIdentity(bits, &key, &reg.ca);
-  c.call("getNetworkConfig", {{"cn", bits}}, [&](Result<Bytes> r) { config.emplace(std::move(r)); });
+  c.call("getNetworkConfig", {{"cn", bits}},
+         [&](Result<Bytes> r) { config.emplace(std::move(r)); });
   while (!config) loop.runOnce();
   REQUIRE(config->ok());
   CHECK(asString(config->value()) == "{\"config\": 1}");

@@ -1,9 +1,10 @@
+#include "re6st/client/network_config.h"
+
 #include <zlib.h>
 
 #include <catch2/catch.hpp>
 
 #include "re6st/base/prefix.h"
-#include "re6st/client/network_config.h"
 
 using namespace re6st;
 using namespace re6st::client;
@@ -31,12 +32,18 @@ struct Keys {
   // A document shaped like the captured one (§4), keys in the registry's order.
   std::string document(uint64_t n, const Bytes& hmac) {
     Bytes enc = node.publicKey().value().encrypt(hmac).value();
-    return "{\"babel_default\": \"max-rtt-penalty 5000 rtt-max 500 rtt-decay 125\", \"crl\": [2, 3], "
-           "\"protocol\": 10, \"registry_prefix\": \"00000000000000000000\", \"ipv4\": \"10.42.0.0/16\", "
-           "\"ipv4_sublen\": 8, \"same_country\": [\"FR\"], \"client_count\": 10, \"encrypt\": false, "
+    return "{\"babel_default\": \"max-rtt-penalty 5000 rtt-max 500 rtt-decay 125\", \"crl\": [2, "
+           "3], "
+           "\"protocol\": 10, \"registry_prefix\": \"00000000000000000000\", \"ipv4\": "
+           "\"10.42.0.0/16\", "
+           "\"ipv4_sublen\": 8, \"same_country\": [\"FR\"], \"client_count\": 10, \"encrypt\": "
+           "false, "
            "\"hello\": 15, \"max_clients\": 20, \"min_protocol\": 1, \"tunnel_refresh\": 300, "
-           "\"\": [\"version\"], \"version\": \"" + versionB64(n) + "\", \"valid_until\": 1795544389.9427462, "
-           "\"babel_hmac_sign\": \"" + base64Encode(enc) + "\", \"babel_hmac_accept\": \"\"}";
+           "\"\": [\"version\"], \"version\": \"" +
+           versionB64(n) +
+           "\", \"valid_until\": 1795544389.9427462, "
+           "\"babel_hmac_sign\": \"" +
+           base64Encode(enc) + "\", \"babel_hmac_accept\": \"\"}";
   }
 };
 
@@ -70,21 +77,25 @@ TEST_CASE("decodeNetworkConfig rejects corrupt, oversized and ill-typed document
   Keys k;
   Bytes good = zlibCompress(k.document(1, toBytes("0123456789abcdef")));
   Bytes truncated(good.begin(), good.begin() + good.size() / 2);
-  CHECK(decodeNetworkConfig(truncated, &k.node).error().message == "network config: zlib: corrupt or truncated data");
+  CHECK(decodeNetworkConfig(truncated, &k.node).error().message ==
+        "network config: zlib: corrupt or truncated data");
   CHECK(!decodeNetworkConfig(toBytes("not zlib"), &k.node).ok());
   CHECK(!inflateZlib(zlibCompress(std::string(2 << 20, 'a'))).ok());
   CHECK(inflateZlib(zlibCompress("abc")).value() == "abc");
   CHECK(parseNetworkConfig("[1]", nullptr).error().message == "network config: not a JSON object");
-  CHECK(parseNetworkConfig("{\"protocol\": \"10\", \"version\": \"AA==\"}", nullptr).error().message ==
-        "network config: 'protocol' is not an integer");
+  CHECK(parseNetworkConfig("{\"protocol\": \"10\", \"version\": \"AA==\"}", nullptr)
+            .error()
+            .message == "network config: 'protocol' is not an integer");
   CHECK(parseNetworkConfig("{\"protocol\": 10, \"version\": \"@@\"}", nullptr).error().message ==
         "network config: 'version' is not base64");
   CHECK(parseNetworkConfig("{\"protocol\": 10}", nullptr).error().message ==
         "network config: missing version or protocol");
-  CHECK(parseNetworkConfig("{\"crl\": [-1], \"protocol\": 10, \"version\": \"AA==\"}", nullptr).error().message ==
-        "network config: 'crl' is not a list of serials");
-  CHECK(parseNetworkConfig(std::string(100, '[') + std::string(100, ']'), nullptr).error().message ==
-        "network config: nesting too deep");
+  CHECK(parseNetworkConfig("{\"crl\": [-1], \"protocol\": 10, \"version\": \"AA==\"}", nullptr)
+            .error()
+            .message == "network config: 'crl' is not a list of serials");
+  CHECK(
+      parseNetworkConfig(std::string(100, '[') + std::string(100, ']'), nullptr).error().message ==
+      "network config: nesting too deep");
   // A key encrypted for another node does not decrypt.
   auto stranger = crypto::PrivateKey::generateRsa(1024).value();
   CHECK(!decodeNetworkConfig(good, &stranger).ok());

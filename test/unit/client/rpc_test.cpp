@@ -1,7 +1,8 @@
+#include "re6st/client/rpc.h"
+
 #include <catch2/catch.hpp>
 
 #include "cli_fake_registry.h"
-#include "re6st/client/rpc.h"
 
 using namespace re6st;
 using namespace re6st::client;

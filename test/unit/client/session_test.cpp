@@ -1,8 +1,9 @@
+#include "re6st/client/session.h"
+
 #include <catch2/catch.hpp>
 
 #include "cli_fake_registry.h"
 #include "re6st/client/registry_client.h"
-#include "re6st/client/session.h"
 #include "re6st/crypto/hmac.h"
 
 using namespace re6st;
@@ -43,9 +44,11 @@ TEST_CASE("HmacChain::checkResponse accepts only the right MAC", "[client]") {
 
 TEST_CASE("rpcTarget encodes parameters like urlencode, in order", "[client]") {
   CHECK(rpcTarget("getCa", {}) == "/getCa");
-  CHECK(rpcTarget("requestCertificate", {{"token", "ab cd"}, {"req", "-----X/Y\n"}, {"location", ""}, {"ip", ""}}) ==
+  CHECK(rpcTarget("requestCertificate",
+                  {{"token", "ab cd"}, {"req", "-----X/Y\n"}, {"location", ""}, {"ip", ""}}) ==
         "/requestCertificate?token=ab+cd&req=-----X%2FY%0A&location=&ip=");
-  CHECK(rpcTarget("requestToken", {{"email", "bob@example.com"}}) == "/requestToken?email=bob%40example.com");
+  CHECK(rpcTarget("requestToken", {{"email", "bob@example.com"}}) ==
+        "/requestToken?email=bob%40example.com");
 }
 
 TEST_CASE("openHello checks the CA signature and decrypts the secret", "[client]") {
@@ -62,8 +65,9 @@ TEST_CASE("openHello checks the CA signature and decrypts the secret", "[client]
   Bytes forged = body;
   forged[10] ^= 1;
   CHECK(openHello(forged, ca.publicKey().value(), node).error().code == Code::kCrypto);
-  CHECK(openHello(ByteSpan(body).first(body.size() - 1), ca.publicKey().value(), node).error().code ==
-        Code::kProtocol);
+  CHECK(
+      openHello(ByteSpan(body).first(body.size() - 1), ca.publicKey().value(), node).error().code ==
+      Code::kProtocol);
   CHECK(!openHello({}, ca.publicKey().value(), node).ok());
   // Signed by another CA.
   auto other = crypto::PrivateKey::generateRsa(1024).value();

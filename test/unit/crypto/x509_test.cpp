@@ -165,3 +165,19 @@ TEST_CASE("large certificates round-trip through PEM") {
   CHECK(back.subjectField("OU") == "a,b=c+d");
   CHECK(back.subjectField("O")->size() == 6000);
 }
+
+TEST_CASE("v1 node certificates carry no extensions, as re6st-registry issues them") {
+  CertSpec spec;
+  spec.subject = {{"emailAddress", "carol@example.com"}, {"serialNumber", "2"}, {"CN", "2/16"}};
+  spec.serial = {3};
+  spec.not_before = kNow;
+  spec.not_after = kNow + 365 * 86400;
+  spec.version = 1;
+  Certificate c = must(issueCertificate(testCa(), testKey(0), must(testKey(1).publicKey()), spec));
+  CHECK(c.version() == 1);
+  CHECK_FALSE(c.isCa());
+  CHECK(c.subject() == spec.subject);
+  CHECK(c.raw()->v3_ext.len == 0);
+  spec.version = 2;
+  CHECK_FALSE(issueCertificate(testCa(), testKey(0), must(testKey(1).publicKey()), spec).ok());
+}

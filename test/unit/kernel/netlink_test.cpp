@@ -64,7 +64,7 @@ TEST_CASE("route request carries rtmsg fields and attributes", "[kernel]") {
   CHECK(m.rtm_family == AF_INET6);
   CHECK(m.rtm_dst_len == 48);
   CHECK(m.rtm_src_len == 32);
-  CHECK(m.rtm_protocol == kProtoRe6st);
+  CHECK(m.rtm_protocol == kProtoStatic);
   CHECK(m.rtm_type == RTN_UNICAST);
   CHECK(m.rtm_table == RT_TABLE_MAIN);
   auto attrs = parseAttrsAfter(ByteSpan(b).subspan(NLMSG_HDRLEN), sizeof(rtmsg));
@@ -101,7 +101,7 @@ TEST_CASE("routes survive encode and decode in both families", "[kernel]") {
   CHECK(back == v4);
   CHECK(isV4(back.dst));
   CHECK(formatPrefix(back.dst) == "10.42.0.0/16");
-  CHECK(back.str() == "10.42.0.0/16 via 10.0.0.1 dev 2 src 10.0.0.2 proto 42");
+  CHECK(back.str() == "10.42.0.0/16 via 10.0.0.1 dev 2 src 10.0.0.2 proto 4");
 
   Route via;  // IPv4 through an IPv6 link-local next hop (RTA_VIA)
   via.dst = P("10.42.0.0/16");

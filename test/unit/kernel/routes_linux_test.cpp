@@ -47,6 +47,7 @@ TEST_CASE("IPv6 routes: add, exists, replace, source-specific, delete, not found
     REQUIRE(k->addAddress(node).ok());
 
     Route r;
+    r.protocol = kProtoRe6st;
     r.dst = P("2001:db8:2::/48");
     r.ifindex = lo;
     r.prefsrc = A("2001:db8:1::1");
@@ -70,6 +71,7 @@ TEST_CASE("IPv6 routes: add, exists, replace, source-specific, delete, not found
     CHECK(sawPrefsrc);
 
     Route un;
+    un.protocol = kProtoRe6st;
     un.dst = P("2001:db8::/32");
     un.type = RouteType::kUnreachable;
     REQUIRE(k->addRoute(un).ok());
@@ -90,7 +92,7 @@ TEST_CASE("IPv6 routes: add, exists, replace, source-specific, delete, not found
     // A route of another protocol survives our flush.
     Route other = r;
     other.dst = P("2001:db8:3::/48");
-    other.protocol = 4;  // RTPROT_STATIC
+    other.protocol = kProtoStatic;  // the default, e.g. the node's own routes
     REQUIRE(k->addRoute(other).ok());
     auto n = k->flushRoutes();
     REQUIRE(n.ok());
@@ -136,6 +138,7 @@ TEST_CASE("veth: links, MTU, link-local, gateway routes in both families", "[ker
     CHECK(((*ll)[0] == 0xfe && ((*ll)[1] & 0xc0) == 0x80));
 
     Route v6;
+    v6.protocol = kProtoRe6st;
     v6.dst = P("2001:db8:5::/64");
     v6.gateway = A("fe80::99");
     v6.ifindex = a->ifindex;
@@ -149,6 +152,7 @@ TEST_CASE("veth: links, MTU, link-local, gateway routes in both families", "[ker
     REQUIRE(v4s->size() == 1);
     CHECK(formatAddress((*v4s)[0].prefix.addr) == "198.18.5.1");
     Route v4;
+    v4.protocol = kProtoRe6st;
     v4.dst = P("198.19.0.0/16");
     v4.gateway = A("198.18.5.2");
     v4.ifindex = a->ifindex;
