@@ -166,19 +166,28 @@ void RouterState::maybeFlush(Time now, bool force) {
 void RouterState::flushTriggered(Time now) {
   flushAt.reset();
   if (triggered.empty()) return;
-  for (auto& [idx, ifc] : ifaces) {
-    PacketWriter w = newPacket(ifc);
-    for (const RouteKey& key : triggered) {
-      auto u = announcement(key, ifc, now);
-      if (!u) continue;
+  // Each key is looked up once, then written on every interface (poisoned where learned).
+  std::vector<std::pair<Interface*, PacketWriter>> outs;
+  for (auto& [idx, ifc] : ifaces) outs.emplace_back(&ifc, newPacket(ifc));
+  for (const RouteKey& key : triggered) {
+    auto x = xroutes.find(key);
+    auto d = routes.find(key);
+    const Xroute* xp = x == xroutes.end() ? nullptr : &x->second;
+    const Destination* dp = d == routes.end() ? nullptr : &d->second;
+    Update u = announce(key, xp, dp, nullptr, now);
+    int learnedOn = -1;
+    if (!xp && dp && dp->selected >= 0) learnedOn = dp->routes[size_t(dp->selected)].neighbour->ifindex;
+    for (auto& [ifc, w] : outs) {
+      Update v = u;
+      if (ifc->link.type == IfType::kTunnel && ifc->ifindex == learnedOn) v.metric = kInfinity;
       if (w.size() + kUpdateRoom > kMaxPacket) {
-        emit(ifc, kMulticast, w);
-        w = newPacket(ifc);
+        emit(*ifc, kMulticast, w);
+        w = newPacket(*ifc);
       }
-      w.update(*u);
+      w.update(v);
     }
-    emit(ifc, kMulticast, w);
   }
+  for (auto& [ifc, w] : outs) emit(*ifc, kMulticast, w);
   triggered.clear();
 }
 

@@ -83,7 +83,10 @@ Result<crypto::Name> buildSubject(const cli::ConfOptions& o, const std::string& 
 Result<std::string> prompt(EnrollIo& io, const char* question) {
   io.out << question << std::flush;
   std::string line;
-  if (!std::getline(io.in, line)) return makeError(Code::kInvalid, "no answer (end of input)");
+  if (!std::getline(io.in, line)) {
+    io.out << "\n";  // end the prompt line before the error
+    return makeError(Code::kInvalid, "no answer (end of input)");
+  }
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
   return line;
 }

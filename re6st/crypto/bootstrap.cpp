@@ -122,6 +122,7 @@ Result<std::string> describeCa(const Certificate& ca, int64_t now) {
                                             : std::to_string((ca.notAfter() - now) / 86400) +
                                                   " days left";
   s += "status     " + state + "\n";
+  if (!ca.isCa()) s += "warning    not a CA certificate (no basicConstraints CA:TRUE)\n";
   s += "key        RSA " + std::to_string(ca.publicKey().bits()) + " bits\n";
   return s;
 }

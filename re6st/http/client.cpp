@@ -15,8 +15,13 @@ namespace re6st::http {
 class Exchange {
  public:
   Exchange(Client& client, uint64_t id, Url url, Client::Callback cb, ClientOptions options)
-      : client_(client), id_(id), url_(std::move(url)), cb_(std::move(cb)),
-        options_(std::move(options)), resolver_(client.loop_), parser_(options_.maxBodyBytes),
+      : client_(client),
+        id_(id),
+        url_(std::move(url)),
+        cb_(std::move(cb)),
+        options_(std::move(options)),
+        resolver_(client.loop_),
+        parser_(options_.maxBodyBytes),
         timer_(client.loop_) {}
 
   // Everything happens from the loop, so the callback never runs inside Client::get().
@@ -115,7 +120,8 @@ void Exchange::onData(ByteSpan data) {
     if (!r.ok()) return finish(r.error());
     if (*r) {
       handshakeDone_ = true;
-      if (auto s = tls_->write(serializeGet(url_.target, url_.hostHeader(), options_.headers, false));
+      if (auto s =
+              tls_->write(serializeGet(url_.target, url_.hostHeader(), options_.headers, false));
           !s.ok())
         return finish(s.error());
     }
@@ -141,7 +147,8 @@ void Exchange::deliver(ByteSpan plain, bool eof) {
   auto e = parser_.feed(plain, eof);
   if (e.kind == ResponseParser::Kind::kResponse) return finish(std::move(e.response));
   if (e.kind == ResponseParser::Kind::kError)
-    return finish(makeError(Code::kProtocol, "GET " + url_.origin() + url_.target + ": " + e.error));
+    return finish(
+        makeError(Code::kProtocol, "GET " + url_.origin() + url_.target + ": " + e.error));
 }
 
 void Exchange::finish(Result<Response> r) {
@@ -165,12 +172,14 @@ Client::~Client() {
 uint64_t Client::get(const std::string& url, Callback cb, ClientOptions options) {
   auto u = parseUrl(url);
   uint64_t id = nextId_++;
-  auto e = std::make_unique<Exchange>(*this, id, u.ok() ? *u : Url{}, std::move(cb),
-                                      std::move(options));
+  auto e =
+      std::make_unique<Exchange>(*this, id, u.ok() ? *u : Url{}, std::move(cb), std::move(options));
   Exchange* raw = e.get();
   exchanges_.emplace(id, std::move(e));
-  if (u.ok()) raw->start();
-  else raw->failSoon(u.error());
+  if (u.ok())
+    raw->start();
+  else
+    raw->failSoon(u.error());
   return id;
 }
 
@@ -204,7 +213,8 @@ Result<Response> fetch(const std::string& url, Duration timeout, ClientOptions o
   {
     Client client(loop);
     options.timeout = timeout;
-    client.get(url, [&](Result<Response> r) { result.emplace(std::move(r)); }, std::move(options));
+    client.get(
+        url, [&](Result<Response> r) { result.emplace(std::move(r)); }, std::move(options));
     while (!result) loop.runOnce(true);
   }
   return std::move(*result);

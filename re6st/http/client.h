@@ -21,10 +21,10 @@
 namespace re6st::http {
 
 struct ClientOptions {
-  Duration timeout = seconds(30);          // resolve + connect + TLS + response
-  std::string caFile = kSystemCaBundle;    // https only
+  Duration timeout = seconds(30);        // resolve + connect + TLS + response
+  std::string caFile = kSystemCaBundle;  // https only
   size_t maxBodyBytes = 16 << 20;
-  Headers headers;                         // extra request headers (User-Agent, Re6stHMAC)
+  Headers headers;  // extra request headers (User-Agent, Re6stHMAC)
 };
 
 class Exchange;

@@ -9,15 +9,17 @@ namespace {
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 
 bool safeFieldValue(std::string_view v) {
-  return v.find_first_of("\r\n") == std::string_view::npos && v.find('\0') == std::string_view::npos;
+  return v.find_first_of("\r\n") == std::string_view::npos &&
+         v.find('\0') == std::string_view::npos;
 }
 
 bool safeFieldName(std::string_view n) {
   if (n.empty()) return false;
   // RFC 9110 §5.6.2 token characters.
   for (unsigned char c : n)
-    if (c <= 32 || c >= 127 || std::string_view("\"(),/:;<=>?@[\\]{}").find(static_cast<char>(c)) !=
-                                   std::string_view::npos)
+    if (c <= 32 || c >= 127 ||
+        std::string_view("\"(),/:;<=>?@[\\]{}").find(static_cast<char>(c)) !=
+            std::string_view::npos)
       return false;
   return true;
 }
@@ -26,9 +28,9 @@ void put(Bytes& out, std::string_view s) { out.insert(out.end(), s.begin(), s.en
 
 void putHeaders(Bytes& out, const Headers& h, bool skipFraming) {
   for (const auto& [name, value] : h.fields()) {
-    if (skipFraming && (equalsIgnoreCase(name, "Content-Length") ||
-                        equalsIgnoreCase(name, "Connection") ||
-                        equalsIgnoreCase(name, "Transfer-Encoding")))
+    if (skipFraming &&
+        (equalsIgnoreCase(name, "Content-Length") || equalsIgnoreCase(name, "Connection") ||
+         equalsIgnoreCase(name, "Transfer-Encoding")))
       continue;
     if (!safeFieldName(name) || !safeFieldValue(value)) continue;
     put(out, name);
@@ -85,36 +87,61 @@ Response Response::error(int status) {
   std::string page =
       "<!DOCTYPE HTML>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<title>Error response</title>\n</head>\n<body>\n<h1>Error response</h1>\n"
-      "<p>Error code: " + code + "</p>\n<p>Message: " + phrase + ".</p>\n</body>\n</html>\n";
+      "<p>Error code: " +
+      code + "</p>\n<p>Message: " + phrase + ".</p>\n</body>\n</html>\n";
   return text(status, page, "text/html;charset=utf-8");
 }
 
 const char* reasonPhrase(int status) {
   switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Unknown";
   }
 }
 
@@ -122,7 +149,8 @@ Bytes serializeResponse(const Response& r, bool keepAlive, bool headRequest) {
   Bytes out;
   out.reserve(128 + r.body.size());
   int status = r.status >= 100 && r.status <= 999 ? r.status : 500;
-  std::string reason = r.reason.empty() || !safeFieldValue(r.reason) ? reasonPhrase(status) : r.reason;
+  std::string reason =
+      r.reason.empty() || !safeFieldValue(r.reason) ? reasonPhrase(status) : r.reason;
   put(out, "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\n");
   putHeaders(out, r.headers, true);
   // RFC 9110 §8.6 / §15.3.5: no Content-Length (and no body) for 1xx, 204 and 304.

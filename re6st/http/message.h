@@ -23,7 +23,9 @@ class Headers {
   // All values of name joined with ", " (RFC 9110 §5.3); empty string when absent.
   std::string joined(std::string_view name) const;
   bool has(std::string_view name) const { return find(name) != nullptr; }
-  void add(std::string name, std::string value) { fields_.emplace_back(std::move(name), std::move(value)); }
+  void add(std::string name, std::string value) {
+    fields_.emplace_back(std::move(name), std::move(value));
+  }
   // Replaces every field called name with one field.
   void set(std::string name, std::string value);
   void remove(std::string_view name);
@@ -35,11 +37,11 @@ class Headers {
 };
 
 struct Request {
-  std::string method;   // "GET", as sent (http_parser validates the token)
-  std::string target;   // raw request-target, percent-encoding untouched ("/hello?x=%2F")
-  std::string path;     // target up to '?', still raw
-  std::string rawQuery; // target after the first '?', raw ("" when absent)
-  Query query;          // parsed rawQuery (empty when queryError is set)
+  std::string method;       // "GET", as sent (http_parser validates the token)
+  std::string target;       // raw request-target, percent-encoding untouched ("/hello?x=%2F")
+  std::string path;         // target up to '?', still raw
+  std::string rawQuery;     // target after the first '?', raw ("" when absent)
+  Query query;              // parsed rawQuery (empty when queryError is set)
   bool queryError = false;  // rawQuery is not a strict form-encoded query
   Headers headers;
   Bytes body;

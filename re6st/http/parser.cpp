@@ -17,8 +17,9 @@ namespace {
 bool isToken(std::string_view s) {
   if (s.empty()) return false;
   for (unsigned char c : s)
-    if (c <= 32 || c >= 127 || std::string_view("\"(),/:;<=>?@[\\]{}").find(static_cast<char>(c)) !=
-                                   std::string_view::npos)
+    if (c <= 32 || c >= 127 ||
+        std::string_view("\"(),/:;<=>?@[\\]{}").find(static_cast<char>(c)) !=
+            std::string_view::npos)
       return false;
   return true;
 }
@@ -61,7 +62,8 @@ struct Framer {
     if (field.empty() && !inValue) return 0;
     if (!isToken(field)) return fail(400, "malformed HTTP: invalid header field name");
     size_t b = value.find_first_not_of(" \t"), e = value.find_last_not_of(" \t");
-    headers.add(std::move(field), b == std::string::npos ? std::string() : value.substr(b, e - b + 1));
+    headers.add(std::move(field),
+                b == std::string::npos ? std::string() : value.substr(b, e - b + 1));
     field.clear();
     value.clear();
     inValue = false;
@@ -185,8 +187,10 @@ Request takeRequest(Framer& f) {
   r.path = r.target.substr(0, q);
   if (q != std::string::npos) r.rawQuery = r.target.substr(q + 1);
   auto query = parseQuery(r.rawQuery);
-  if (query) r.query = std::move(*query);
-  else r.queryError = true;
+  if (query)
+    r.query = std::move(*query);
+  else
+    r.queryError = true;
   r.headers = std::move(f.headers);
   r.body = std::move(f.body);
   r.versionMajor = f.parser.http_major;
@@ -248,8 +252,7 @@ RequestParser::Event RequestParser::next() {
 }
 
 ResponseParser::ResponseParser(size_t maxBodyBytes, size_t maxHeaderBytes)
-    : framer_(std::make_unique<Framer>(HTTP_RESPONSE,
-                                       Limits{maxHeaderBytes, 256, maxBodyBytes})) {}
+    : framer_(std::make_unique<Framer>(HTTP_RESPONSE, Limits{maxHeaderBytes, 256, maxBodyBytes})) {}
 ResponseParser::~ResponseParser() = default;
 
 ResponseParser::Event ResponseParser::feed(ByteSpan data, bool eof) {

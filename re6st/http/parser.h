@@ -29,9 +29,9 @@ class RequestParser {
   enum class Kind { kNeedData, kRequest, kError, kClosed };
   struct Event {
     Kind kind = Kind::kNeedData;
-    Request request;     // kRequest
-    int status = 0;      // kError: the status to answer with (400, 413, 431)
-    std::string error;   // kError: why, for the log
+    Request request;    // kRequest
+    int status = 0;     // kError: the status to answer with (400, 413, 431)
+    std::string error;  // kError: why, for the log
   };
 
   explicit RequestParser(Limits limits = {});

@@ -13,8 +13,8 @@ int hexValue(char c) {
 }
 
 bool isUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '.' || c == '_' || c == '~';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
 }
 
 }  // namespace
@@ -71,7 +71,8 @@ Result<Query> parseQuery(std::string_view query, size_t maxItems) {
     size_t eq = field.find('=');
     // parse_qsl(strict_parsing=True): every field, even an empty one, needs a '='.
     if (eq == std::string_view::npos)
-      return makeError(Code::kInvalid, "bad query field: '" + std::string(field.substr(0, 64)) + "'");
+      return makeError(Code::kInvalid,
+                       "bad query field: '" + std::string(field.substr(0, 64)) + "'");
     if (q.size() >= maxItems) return makeError(Code::kInvalid, "too many query fields");
     q.add(percentDecode(field.substr(0, eq), true), percentDecode(field.substr(eq + 1), true));
     if (amp == std::string_view::npos) break;

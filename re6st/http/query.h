@@ -19,7 +19,9 @@ struct Query {
   // The value of the LAST item named key (dict(parse_qsl(...)) semantics), or nullptr.
   const std::string* find(std::string_view key) const;
   bool has(std::string_view key) const { return find(key) != nullptr; }
-  void add(std::string key, std::string value) { items.emplace_back(std::move(key), std::move(value)); }
+  void add(std::string key, std::string value) {
+    items.emplace_back(std::move(key), std::move(value));
+  }
   size_t size() const { return items.size(); }
   bool empty() const { return items.empty(); }
 };

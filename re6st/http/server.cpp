@@ -17,7 +17,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   enum class State { kReading, kHandling, kClosing };
 
   Connection(Server& server, uint64_t id, std::unique_ptr<loop::TcpStream> stream)
-      : server_(server), id_(id), stream_(std::move(stream)), parser_(server.options_.limits),
+      : server_(server),
+        id_(id),
+        stream_(std::move(stream)),
+        parser_(server.options_.limits),
         timer_(server.loop_) {}
 
   void start() {
@@ -65,8 +68,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   RequestParser parser_;
   loop::Timer timer_;
   State state_ = State::kReading;
-  uint64_t seq_ = 0;         // number of the request being handled
-  bool keepAlive_ = true;    // of the request being handled
+  uint64_t seq_ = 0;       // number of the request being handled
+  bool keepAlive_ = true;  // of the request being handled
   bool head_ = false;
   bool inRequest_ = false;   // the slow-client deadline is armed for the current request
   bool processing_ = false;  // process() is on the stack (a handler answered synchronously)
@@ -239,8 +242,9 @@ Server::~Server() {
 
 Status Server::listen(const loop::SockAddr& local) {
   auto l = std::make_unique<loop::TcpListener>(loop_);
-  RE6ST_TRY(l->listen(local, [this](std::unique_ptr<loop::TcpStream> s) { accept(std::move(s)); },
-                      /*v6only=*/true));
+  RE6ST_TRY(l->listen(
+      local, [this](std::unique_ptr<loop::TcpStream> s) { accept(std::move(s)); },
+      /*v6only=*/true));
   listeners_.push_back(std::move(l));
   return {};
 }

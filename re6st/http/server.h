@@ -22,14 +22,14 @@ namespace re6st::http {
 
 struct ServerOptions {
   Limits limits;
-  Duration idleTimeout = seconds(60);     // keep-alive connection with no request started
-  Duration requestTimeout = seconds(15);  // first byte of a request → its last byte (slowloris)
-  Duration handlerTimeout = seconds(120); // handler never answers → 503 and close
-  Duration writeTimeout = seconds(30);    // client not reading our responses
-  size_t maxConnections = 4096;           // more are accepted and closed at once
-  size_t maxBufferedBytes = 64 * 1024;    // pipelined input held while a handler runs
-  size_t maxPendingWrite = 1 << 20;       // unsent response bytes before we stop reading
-  std::string serverName = "re6st";       // "Server" header; empty: none
+  Duration idleTimeout = seconds(60);      // keep-alive connection with no request started
+  Duration requestTimeout = seconds(15);   // first byte of a request → its last byte (slowloris)
+  Duration handlerTimeout = seconds(120);  // handler never answers → 503 and close
+  Duration writeTimeout = seconds(30);     // client not reading our responses
+  size_t maxConnections = 4096;            // more are accepted and closed at once
+  size_t maxBufferedBytes = 64 * 1024;     // pipelined input held while a handler runs
+  size_t maxPendingWrite = 1 << 20;        // unsent response bytes before we stop reading
+  std::string serverName = "re6st";        // "Server" header; empty: none
 };
 
 class Connection;

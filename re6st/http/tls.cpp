@@ -27,9 +27,9 @@ struct TlsClient::Impl {
   mbedtls_x509_crt ca;
   mbedtls_entropy_context entropy;
   mbedtls_ctr_drbg_context drbg;
-  Bytes in;       // ciphertext received, not yet consumed by mbedTLS
+  Bytes in;  // ciphertext received, not yet consumed by mbedTLS
   size_t inPos = 0;
-  Bytes out;      // ciphertext produced, not yet sent
+  Bytes out;  // ciphertext produced, not yet sent
   std::string serverName;
 
   Impl() {
@@ -128,7 +128,9 @@ Status TlsClient::write(ByteSpan plain) {
   return {};
 }
 
-void TlsClient::feed(ByteSpan cipher) { impl_->in.insert(impl_->in.end(), cipher.begin(), cipher.end()); }
+void TlsClient::feed(ByteSpan cipher) {
+  impl_->in.insert(impl_->in.end(), cipher.begin(), cipher.end());
+}
 
 Result<Bytes> TlsClient::read(bool& closed) {
   Impl& t = *impl_;

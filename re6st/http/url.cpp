@@ -7,7 +7,8 @@ namespace re6st::http {
 namespace {
 
 Error bad(std::string_view text, const std::string& why) {
-  return makeError(Code::kInvalid, "invalid URL '" + std::string(text.substr(0, 200)) + "': " + why);
+  return makeError(Code::kInvalid,
+                   "invalid URL '" + std::string(text.substr(0, 200)) + "': " + why);
 }
 
 bool hostChar(char c) {
@@ -23,11 +24,14 @@ std::string Url::hostHeader() const {
   return h;
 }
 
-std::string Url::origin() const { return std::string(tls ? "https" : "http") + "://" + hostHeader(); }
+std::string Url::origin() const {
+  return std::string(tls ? "https" : "http") + "://" + hostHeader();
+}
 
 Result<Url> parseUrl(std::string_view text) {
   for (char c : text)
-    if (static_cast<unsigned char>(c) <= 32 || c == 127) return bad(text, "space or control character");
+    if (static_cast<unsigned char>(c) <= 32 || c == 127)
+      return bad(text, "space or control character");
   Url u;
   std::string_view rest;
   if (text.substr(0, 7) == "http://") {
@@ -53,7 +57,8 @@ Result<Url> parseUrl(std::string_view text) {
     std::string_view after = authority.substr(close + 1);
     if (!after.empty() && after[0] != ':') return bad(text, "garbage after IPv6 literal");
     if (!after.empty()) portText = after.substr(1);
-    if (u.host.empty() || u.host.find_first_not_of("0123456789abcdefABCDEF:.%") != std::string::npos)
+    if (u.host.empty() ||
+        u.host.find_first_not_of("0123456789abcdefABCDEF:.%") != std::string::npos)
       return bad(text, "invalid IPv6 literal");
   } else {
     size_t colon = authority.find(':');
@@ -72,7 +77,9 @@ Result<Url> parseUrl(std::string_view text) {
       return bad(text, "invalid port");
     u.port = static_cast<uint16_t>(port);
   }
-  u.target = target.empty() ? "/" : target[0] == '?' ? "/" + std::string(target) : std::string(target);
+  u.target = target.empty()     ? "/"
+             : target[0] == '?' ? "/" + std::string(target)
+                                : std::string(target);
   return u;
 }
 

@@ -11,10 +11,10 @@
 namespace re6st::http {
 
 struct Url {
-  bool tls = false;      // https
-  std::string host;      // "example.org", "198.18.0.1" or "2001:db8::1" (no brackets)
-  uint16_t port = 80;    // explicit or the scheme's default (80 / 443)
-  std::string target;    // path and query as sent on the request line: "/", "/a/b?x=1"
+  bool tls = false;    // https
+  std::string host;    // "example.org", "198.18.0.1" or "2001:db8::1" (no brackets)
+  uint16_t port = 80;  // explicit or the scheme's default (80 / 443)
+  std::string target;  // path and query as sent on the request line: "/", "/a/b?x=1"
   bool hostIsIpv6 = false;
 
   // Value for the Host header: "host", "host:port" when not the default, "[v6]:port".

@@ -1,6 +1,6 @@
 // The kernel's routing state behind a small interface: IPv6 and IPv4 routes (incl.
 // source-specific, unreachable, preferred source, protocol, table, metric), addresses
-// and links. LinuxRoutes (routes_linux.cpp) speaks rtnetlink; tests link fakes. Calls
+// and links. LinuxRoutes (routes_linux.cpp) speaks rtnetlink; a fake can stand in. Calls
 // are synchronous (the kernel answers at once) and not thread-safe per object.
 #pragma once
 

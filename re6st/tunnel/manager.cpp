@@ -182,7 +182,7 @@ void Manager::makeNewTunnels(Time now, bool routeDumped) {
     scored.emplace_back(double(config_.neighbours.count(p)) + deps_.random.unit(), p);
   std::sort(scored.begin(), scored.end());
   for (size_t i = 0; i < scored.size(); ++i) distantPeers_[i] = scored[i].second;
-  if (checkRegistry(now, count))
+  if (checkRegistry(now))
     connectFromCache(now, count);
   else
     connectDistant(now, count);
@@ -190,7 +190,7 @@ void Manager::makeNewTunnels(Time now, bool routeDumped) {
 
 // The registry check of _makeNewTunnels: returns true when peers must come from the
 // cache (or the registry) because we are not connected to the network.
-bool Manager::checkRegistry(Time now, int& count) {
+bool Manager::checkRegistry(Time now) {
   const std::string& registry = config_.registryPrefix;
   if (registry == config_.prefix) return distantPeers_.empty();
   if (view_->peers.count(registry) || connections_.count(registry) || served_.count(registry)) {
@@ -207,7 +207,6 @@ bool Manager::checkRegistry(Time now, int& count) {
     bootstrap_ = Bootstrap::kRejoin;
     emit(AskBootstrap{});
   }
-  (void)count;
   return true;
 }
 

@@ -153,7 +153,7 @@ class Manager {
   struct View;  // the last dump, digested as ctl.py's handle_dump does
   bool needDump(Time now);
   void makeNewTunnels(Time now, bool routeDumped);
-  bool checkRegistry(Time now, int& count);
+  bool checkRegistry(Time now);
   void connectDistant(Time now, int count);
   void connectFromCache(Time now, int count);
   bool makeTunnel(Time now, const std::string& prefix, const std::string& address);

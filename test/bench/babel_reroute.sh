@@ -7,17 +7,19 @@
 # everything on the link, which stays up: only missing hellos tell). Prints a table.
 #   bash test/bench/babel_reroute.sh /path/to/re6st [HELLOS] [IMPLS] [CUTS]
 # e.g. HELLOS="1 15" IMPLS="ours babeld" CUTS="delete silent" (the defaults).
-# Measured 2026-11-25 on the shared 2-core machine (load ~20), one run each, in ms:
+# Measured 2026-11-25 on the shared 2-core machine (load ~20), one run each, in ms
+# (single runs: expect ±1 s of noise at this load):
 #   impl    hello cut      route  ping  converge
-#   ours    1s    delete     752   792      4100
-#   ours    1s    silent    3316  3323      4435
+#   ours    1s    delete     502   572      2034
+#   ours    1s    silent    3510  3626      2805
 #   babeld  1s    delete    1332  1361      5579
 #   babeld  1s    silent    4514  4810      5267
-#   ours    15s   delete    2188  1544     47807
+#   ours    15s   delete    3736  3859     17180
 #   ours    15s   silent   32397 31892     50412
 #   babeld  15s   delete    4259  3879     55574
 #   babeld  15s   silent   48404 48996     61914
-# ("delete" is noticed by our 1 s interface poll, "silent" only by missing hellos.)
+# ("delete" is seen at once through link notifications, "silent" only through missing
+# hellos: babeld and we both need a few hello intervals.)
 RE6ST=${1:?usage: babel_reroute.sh /path/to/re6st [hellos] [impls] [cuts]}
 HELLOS=${2:-1 15}
 IMPLS=${3:-ours babeld}

@@ -34,7 +34,9 @@ babel::Config config(Duration hello) {
 
 void scale(size_t n, Duration virt) {
   auto t0 = std::chrono::steady_clock::now();
-  sim::BabelNet net(1, config(seconds(4)));
+  babel::Config cfg = config(seconds(4));
+  cfg.updateInterval = seconds(60);
+  sim::BabelNet net(1, cfg);
   for (size_t i = 0; i < n; ++i) net.addRouter(prefixOf(i, 56));
   SeededRandom rnd(2);
   std::set<std::pair<size_t, size_t>> done;
@@ -74,12 +76,12 @@ void manyPrefixes(size_t prefixes, size_t neighbours) {
   struct mallinfo2 after = mallinfo2();
   size_t routes = net.router(hub).routes().size();
   t0 = std::chrono::steady_clock::now();
-  net.run(seconds(64));
+  net.run(seconds(32));
   double steady = wallSince(t0);
   std::printf("| %6zu | %3zu | %8zu | %9.1f | %10.0f | %12.2f | %18.3f |\n", prefixes,
               neighbours, routes, double(after.uordblks - before.uordblks) / 1e6,
               double(after.uordblks - before.uordblks) / double(routes ? routes : 1),
-              convergeWall, steady / 64.0);
+              convergeWall, steady / 32.0);
 }
 
 void reroute(Duration hello) {
@@ -111,10 +113,10 @@ void reroute(Duration hello) {
 }  // namespace
 
 int main() {
-  std::printf("Simulated Babel routers (random graph, degree ~10, hello 4 s)\n");
+  std::printf("Simulated Babel routers (random graph, degree ~10, hello 4 s, periodic dumps 60 s)\n");
   std::printf("| routers | virtual | wall s | router·s/s | reachable | hops | B/s/node |\n");
   std::printf("|--------|--------|----------|--------------|------------|-------|-----------|\n");
-  for (size_t n : {100, 500, 1000}) scale(n, seconds(60));
+  for (size_t n : {100, 250, 500}) scale(n, seconds(30));
   std::printf("\nOne router, many prefixes (every prefix via every neighbour)\n");
   std::printf("| prefixes | nbrs | routes | heap MB | B/route | converge wall s | wall s per "
               "virtual s |\n");

@@ -27,7 +27,8 @@ int serve(uint16_t port) {
   ServerOptions o;
   o.maxConnections = 10000;
   Response hello = Response::text(200, "hello\n");
-  Server server(loop, [&](Request, const loop::SockAddr&, Responder r) { r.respond(hello); }, o);
+  Server server(
+      loop, [&](Request, const loop::SockAddr&, Responder r) { r.respond(hello); }, o);
   if (auto s = server.listen(*loop::SockAddr::parse("::1", port)); !s.ok()) {
     fprintf(stderr, "%s\n", s.error().message.c_str());
     return 1;
@@ -77,11 +78,15 @@ struct Worker {
     auto e = parser->feed(d, eof);
     if (e.kind == ResponseParser::Kind::kNeedData) return;
     parser.reset();
-    if (e.kind == ResponseParser::Kind::kError || e.response.status >= 500) ++errors;
-    else latencies.push_back((loop.now() - sent).count());
+    if (e.kind == ResponseParser::Kind::kError || e.response.status >= 500)
+      ++errors;
+    else
+      latencies.push_back((loop.now() - sent).count());
     if (stopping) return;
-    if (e.kind == ResponseParser::Kind::kResponse && e.keepAlive && !eof) send(true);
-    else connect();
+    if (e.kind == ResponseParser::Kind::kResponse && e.keepAlive && !eof)
+      send(true);
+    else
+      connect();
   }
 };
 
@@ -98,7 +103,8 @@ int run(const std::string& hostPort, const std::string& path, int concurrency, i
   Bytes req = serializeGet(path, to->str(), Headers{}, true);
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < concurrency; ++i) {
-    workers.push_back(std::unique_ptr<Worker>(new Worker{loop, *to, req, lat, errors, stopping, {}, {}, {}, {}}));
+    workers.push_back(
+        std::unique_ptr<Worker>(new Worker{loop, *to, req, lat, errors, stopping, {}, {}, {}, {}}));
     workers.back()->connect();
   }
   Time start = loop.now();
@@ -110,7 +116,9 @@ int run(const std::string& hostPort, const std::string& path, int concurrency, i
   loop.run();
   double elapsed = static_cast<double>((loop.now() - start).count()) / 1e6;
   std::sort(lat.begin(), lat.end());
-  auto pct = [&](double p) { return lat.empty() ? 0 : lat[std::min(lat.size() - 1, size_t(p * lat.size()))]; };
+  auto pct = [&](double p) {
+    return lat.empty() ? 0 : lat[std::min(lat.size() - 1, size_t(p * lat.size()))];
+  };
   printf("%d %zu %.0f %lld %lld %d\n", concurrency, lat.size(), lat.size() / elapsed,
          static_cast<long long>(pct(0.50)), static_cast<long long>(pct(0.99)), errors);
   workers.clear();
@@ -121,8 +129,10 @@ int run(const std::string& hostPort, const std::string& path, int concurrency, i
 
 int main(int argc, char** argv) {
   std::vector<std::string> a(argv + 1, argv + argc);
-  if (a.size() == 2 && a[0] == "serve") return serve(static_cast<uint16_t>(std::atoi(a[1].c_str())));
-  if (a.size() == 5 && a[0] == "run") return run(a[1], a[2], std::atoi(a[3].c_str()), std::atoi(a[4].c_str()));
+  if (a.size() == 2 && a[0] == "serve")
+    return serve(static_cast<uint16_t>(std::atoi(a[1].c_str())));
+  if (a.size() == 5 && a[0] == "run")
+    return run(a[1], a[2], std::atoi(a[3].c_str()), std::atoi(a[4].c_str()));
   fprintf(stderr, "usage: http_load serve PORT | run HOST:PORT PATH CONCURRENCY SECONDS\n");
   return 2;
 }

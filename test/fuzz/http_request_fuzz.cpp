@@ -20,8 +20,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   RequestParser p(limits);
   int events = 0;
   for (size_t pos = 0; pos <= in.size(); pos += chunk) {
-    if (pos < in.size()) p.feed(in.subspan(pos, std::min(chunk, in.size() - pos)));
-    else p.feedEof();
+    if (pos < in.size())
+      p.feed(in.subspan(pos, std::min(chunk, in.size() - pos)));
+    else
+      p.feedEof();
     while (true) {
       auto e = p.next();
       if (++events > 100000) abort();  // each call must make progress

@@ -21,7 +21,8 @@ in_ns sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad
 in_ns ip link set lo up
 cd "$DIR"
 "$RE6ST" ca --network 2001:db8:42::/48 --email admin@example.com --dir ca >/dev/null
-in_ns "$RE6ST" registry @ca/re6st-registry.conf --db "$DIR/reg.db" --port 18700 -4 127.0.0.1 -6 '' \
+# Not through in_ns: $! must be the registry itself (ip netns exec execs it).
+ip netns exec "$NS" "$RE6ST" registry @ca/re6st-registry.conf --db "$DIR/reg.db" --port 18700 -4 127.0.0.1 -6 '' \
   --anonymous-prefix-length 20 -l "$DIR/reg.log" -r "$DIR/run" >"$DIR/reg.out" 2>&1 &
 REG_PID=$!
 URL=http://127.0.0.1:18700/

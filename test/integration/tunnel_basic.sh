@@ -47,7 +47,6 @@ run_case() {  # proto port server-ip client-ip n
   for ((i = 0; i < 70; i++)); do grep -q '^down ' "$cl" && break; sleep 0.1; done
   grep -q '^down .*reason=peer timed out' "$cl" || fail "$proto: kill not detected"
   [ $((SECONDS - t0)) -le 6 ] || fail "$proto: detection too slow"
-  # The client reconnects by itself (--retry) once a server is back: not tested here.
   kill "$cpid"
   kill -9 "$spid" 2>/dev/null
   wait "$cpid" "$spid" 2>/dev/null

@@ -40,7 +40,8 @@ struct RawClient {
   void send(std::string_view text) { (void)stream->write(asBytes(text)); }
   size_t count(std::string_view needle) const {
     size_t n = 0;
-    for (size_t p = received.find(needle); p != std::string::npos; p = received.find(needle, p + 1)) ++n;
+    for (size_t p = received.find(needle); p != std::string::npos; p = received.find(needle, p + 1))
+      ++n;
     return n;
   }
 

@@ -1,5 +1,8 @@
 #include <sys/stat.h>
 
+#include <atomic>
+#include <thread>
+
 #include <catch2/catch.hpp>
 
 #include "crypto_fixtures.h"
@@ -129,4 +132,28 @@ TEST_CASE("Csprng fills buffers with fresh bytes and serves as a Random") {
   unsigned char c[16] = {};
   CHECK(Csprng::mbedRandom(nullptr, c, sizeof c) == 0);
   CHECK(kernelEntropy(c, sizeof c));
+}
+
+TEST_CASE("each thread has its own Csprng and they produce different streams") {
+  Bytes a(64), b(64);
+  Csprng* pa = nullptr;
+  Csprng* pb = nullptr;
+  std::thread t1([&] { pa = &Csprng::local(); pa->fill(a); });
+  t1.join();
+  std::thread t2([&] { pb = &Csprng::local(); pb->fill(b); });
+  t2.join();
+  CHECK(a != b);
+  CHECK(&Csprng::local() != nullptr);
+  // RSA operations from several threads at once (registry worker threads) stay correct.
+  PublicKey pub = must(testKey(1).publicKey());
+  Bytes secret = toBytes("shared secret");
+  std::vector<std::thread> ts;
+  std::atomic<int> good{0};
+  for (int i = 0; i < 4; ++i)
+    ts.emplace_back([&] {
+      auto c = pub.encrypt(secret);
+      if (c.ok() && testKey(1).decrypt(*c).ok() && *testKey(1).decrypt(*c) == secret) ++good;
+    });
+  for (auto& t : ts) t.join();
+  CHECK(good == 4);
 }

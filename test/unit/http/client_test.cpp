@@ -1,13 +1,13 @@
 // The HTTP client against our server on loopback (IPv4, IPv6 literal, name resolution),
 // many concurrent requests, timeouts, refused connections and bad URLs.
-#include <catch2/catch.hpp>
+#include "re6st/http/client.h"
 
+#include <catch2/catch.hpp>
 #include <deque>
 #include <future>
 #include <thread>
 
 #include "http_raw.h"
-#include "re6st/http/client.h"
 #include "re6st/http/server.h"
 
 using namespace re6st;
@@ -41,8 +41,10 @@ struct Pair {
   uint16_t port6() { return server.localAddresses().at(1).port(); }
   Result<Response> get(const std::string& url, ClientOptions o = {}) {
     std::optional<Result<Response>> r;
-    client.get(url, [&](Result<Response> x) { r.emplace(std::move(x)); }, std::move(o));
-    REQUIRE(runUntil(loop, [&] { return r.has_value(); }, seconds(20)));
+    client.get(
+        url, [&](Result<Response> x) { r.emplace(std::move(x)); }, std::move(o));
+    REQUIRE(runUntil(
+        loop, [&] { return r.has_value(); }, seconds(20)));
     return std::move(*r);
   }
 };
@@ -91,7 +93,8 @@ TEST_CASE("128 concurrent client requests all complete", "[http][client]") {
                  });
   }
   CHECK(p.client.active() == 128);
-  REQUIRE(runUntil(p.loop, [&] { return done == 128; }, seconds(30)));
+  REQUIRE(runUntil(
+      p.loop, [&] { return done == 128; }, seconds(30)));
   CHECK(good == 128);
   CHECK(runUntil(p.loop, [&] { return p.server.connectionCount() == 0; }));
 }
@@ -126,11 +129,13 @@ TEST_CASE("client errors: timeout, refused, bad URL, unknown host, garbage reply
 
   loop::TcpListener liar(p.loop);
   std::vector<std::unique_ptr<loop::TcpStream>> conns;
-  REQUIRE(liar.listen(*loop::SockAddr::parse("127.0.0.1", 0), [&](std::unique_ptr<loop::TcpStream> s) {
-    (void)s->write(asBytes("SSH-2.0-OpenSSH\r\n"));
-    s->close(true);
-    conns.push_back(std::move(s));
-  }).ok());
+  REQUIRE(liar.listen(*loop::SockAddr::parse("127.0.0.1", 0),
+                      [&](std::unique_ptr<loop::TcpStream> s) {
+                        (void)s->write(asBytes("SSH-2.0-OpenSSH\r\n"));
+                        s->close(true);
+                        conns.push_back(std::move(s));
+                      })
+              .ok());
   auto garbage = p.get("http://127.0.0.1:" + std::to_string(liar.localAddress()->port()) + "/");
   REQUIRE_FALSE(garbage.ok());
   CHECK(garbage.error().code == Code::kProtocol);

@@ -2,13 +2,12 @@
 // http.client (what re6st-conf uses) against our server, and our client against a
 // Python BaseHTTPRequestHandler server shaped like re6st-registry (HTTP/1.0, 204 without
 // Content-Length, close-delimited bodies).
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -78,13 +77,16 @@ TEST_CASE("curl and Python http.client talk to our server, reusing the connectio
   std::string c = run("curl -s -m 10 '" + base + "/a?x=%2F+1' '" + base + "/b'");
   CHECK(c == "/a [x=/ 1] from ::1\n/b  from ::1\n");
   CHECK(s.connections == 1);  // curl kept the connection alive for the second request
-  std::string py = run(
-      "/usr/bin/python3 -c \"import http.client as h\n"
-      "c = h.HTTPConnection('::1', " + std::to_string(s.port) + ", timeout=10)\n"
-      "for p in ('/getCa', '/hello?client_prefix=0001&protocol=10'):\n"
-      "    c.request('GET', p); r = c.getresponse()\n"
-      "    print(r.status, r.getheader('Re6stHMAC'), r.read().decode().strip())\n\"");
-  CHECK(py == "200 eA== /getCa  from ::1\n200 eA== /hello [client_prefix=0001][protocol=10] from ::1\n");
+  std::string py =
+      run("/usr/bin/python3 -c \"import http.client as h\n"
+          "c = h.HTTPConnection('::1', " +
+          std::to_string(s.port) +
+          ", timeout=10)\n"
+          "for p in ('/getCa', '/hello?client_prefix=0001&protocol=10'):\n"
+          "    c.request('GET', p); r = c.getresponse()\n"
+          "    print(r.status, r.getheader('Re6stHMAC'), r.read().decode().strip())\n\"");
+  CHECK(py ==
+        "200 eA== /getCa  from ::1\n200 eA== /hello [client_prefix=0001][protocol=10] from ::1\n");
   CHECK(s.connections == 2);  // one more connection for both Python requests
 }
 
@@ -99,24 +101,26 @@ struct PyServer {
   PyServer() {
     dir = std::filesystem::temp_directory_path() / ("re6st-http-py-" + std::to_string(getpid()));
     std::filesystem::create_directories(dir);
-    std::ofstream(dir / "srv.py") <<
-        "from http.server import BaseHTTPRequestHandler, HTTPServer\n"
-        "class H(BaseHTTPRequestHandler):\n"
-        "    def log_message(self, *a): pass\n"
-        "    def do_GET(self):\n"
-        "        if self.path == '/none':\n"
-        "            self.send_response(204); self.send_header('Re6stHMAC', 'aA=='); self.end_headers()\n"
-        "        elif self.path == '/raw':\n"
-        "            self.send_response(200); self.end_headers(); self.wfile.write(b'until close')\n"
-        "        elif self.path.startswith('/getCa'):\n"
-        "            b = b'-----BEGIN CERTIFICATE-----\\n'\n"
-        "            self.send_response(200); self.send_header('Content-Length', str(len(b)))\n"
-        "            self.end_headers(); self.wfile.write(b)\n"
-        "        else:\n"
-        "            self.send_error(400)\n"
-        "s = HTTPServer(('127.0.0.1', 0), H)\n"
-        "print(s.server_address[1], flush=True)\n"
-        "s.serve_forever()\n";
+    std::ofstream(dir / "srv.py")
+        << "from http.server import BaseHTTPRequestHandler, HTTPServer\n"
+           "class H(BaseHTTPRequestHandler):\n"
+           "    def log_message(self, *a): pass\n"
+           "    def do_GET(self):\n"
+           "        if self.path == '/none':\n"
+           "            self.send_response(204); self.send_header('Re6stHMAC', 'aA=='); "
+           "self.end_headers()\n"
+           "        elif self.path == '/raw':\n"
+           "            self.send_response(200); self.end_headers(); self.wfile.write(b'until "
+           "close')\n"
+           "        elif self.path.startswith('/getCa'):\n"
+           "            b = b'-----BEGIN CERTIFICATE-----\\n'\n"
+           "            self.send_response(200); self.send_header('Content-Length', str(len(b)))\n"
+           "            self.end_headers(); self.wfile.write(b)\n"
+           "        else:\n"
+           "            self.send_error(400)\n"
+           "s = HTTPServer(('127.0.0.1', 0), H)\n"
+           "print(s.server_address[1], flush=True)\n"
+           "s.serve_forever()\n";
     int fds[2];
     if (pipe(fds) != 0) return;
     fflush(stdout);

@@ -1,7 +1,7 @@
 // Response/GET serialization and header lookup.
-#include <catch2/catch.hpp>
-
 #include "re6st/http/message.h"
+
+#include <catch2/catch.hpp>
 
 using namespace re6st;
 using namespace re6st::http;
@@ -20,10 +20,12 @@ TEST_CASE("serializeResponse: 204 has no Content-Length and no body; close is an
   Response r;
   r.status = 204;
   r.body = toBytes("ignored");
-  CHECK(asString(serializeResponse(r, false)) == "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+  CHECK(asString(serializeResponse(r, false)) ==
+        "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
 }
 
-TEST_CASE("serializeResponse drops header values that would split the response", "[http][message]") {
+TEST_CASE("serializeResponse drops header values that would split the response",
+          "[http][message]") {
   Response r;
   r.status = 404;
   r.headers.add("X-Evil", "a\r\nSet-Cookie: x");
@@ -39,7 +41,8 @@ TEST_CASE("serializeResponse: HEAD gets the length but no body; odd status becom
   CHECK(asString(serializeResponse(r, true, true)) ==
         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\n");
   r.status = 7;
-  CHECK(asString(serializeResponse(r, true)).rfind("HTTP/1.1 500 Internal Server Error\r\n", 0) == 0);
+  CHECK(asString(serializeResponse(r, true)).rfind("HTTP/1.1 500 Internal Server Error\r\n", 0) ==
+        0);
 }
 
 TEST_CASE("Response::error looks like Python's send_error page", "[http][message]") {

@@ -1,8 +1,8 @@
 // Request and response framing: known requests, pipelining, byte-at-a-time feeding,
 // keep-alive rules, and one case per malformed or oversized input.
-#include <catch2/catch.hpp>
-
 #include "re6st/http/parser.h"
+
+#include <catch2/catch.hpp>
 
 using namespace re6st;
 using namespace re6st::http;
@@ -20,8 +20,9 @@ RequestParser::Event parseOne(std::string_view text, Limits limits = {}) {
 
 TEST_CASE("parses a re6st-conf request", "[http][parser]") {
   RequestParser p;
-  p.feed(asBytes("GET /requestCertificate?token=abc&req=a%2Fb+c HTTP/1.1\r\n"
-                 "Host: [::1]:8080\r\nUser-Agent:  re6stnet/0.1 \r\nRe6stHMAC: eA==\r\n\r\n"));
+  p.feed(
+      asBytes("GET /requestCertificate?token=abc&req=a%2Fb+c HTTP/1.1\r\n"
+              "Host: [::1]:8080\r\nUser-Agent:  re6stnet/0.1 \r\nRe6stHMAC: eA==\r\n\r\n"));
   auto e = p.next();
   REQUIRE(e.kind == Kind::kRequest);
   const Request& r = e.request;
@@ -50,8 +51,9 @@ TEST_CASE("a bad query string is flagged, not fatal", "[http][parser]") {
 
 TEST_CASE("pipelined requests come out one by one, in order", "[http][parser]") {
   RequestParser p;
-  p.feed(asBytes("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nxyz"
-                 "GET /c HTTP/1.1\r\nConnection: close\r\n\r\nGET /never HTTP/1.1\r\n\r\n"));
+  p.feed(
+      asBytes("GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nxyz"
+              "GET /c HTTP/1.1\r\nConnection: close\r\n\r\nGET /never HTTP/1.1\r\n\r\n"));
   auto a = p.next();
   REQUIRE(a.kind == Kind::kRequest);
   CHECK(a.request.path == "/a");
@@ -69,8 +71,9 @@ TEST_CASE("pipelined requests come out one by one, in order", "[http][parser]") 
 }
 
 TEST_CASE("byte-at-a-time feeding gives the same request", "[http][parser]") {
-  std::string text = "GET /x?a=1 HTTP/1.1\r\nTransfer-Encoding: chunked\r\nX-A: b\r\n\r\n"
-                     "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+  std::string text =
+      "GET /x?a=1 HTTP/1.1\r\nTransfer-Encoding: chunked\r\nX-A: b\r\n\r\n"
+      "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
   RequestParser p;
   int requests = 0;
   for (char c : text) {
@@ -112,19 +115,19 @@ TEST_CASE("EOF between requests closes; EOF inside one is a 400", "[http][parser
 
 TEST_CASE("malformed requests get 400", "[http][parser]") {
   const char* cases[] = {
-      "GARBAGE\r\n\r\n",                                               // no target/version
-      "GET / HTTP/9.9.9\r\n\r\n",                                      // bad version
-      "GET / FOO/1.1\r\n\r\n",                                         // bad protocol
-      "G@T / HTTP/1.1\r\n\r\n",                                        // bad method token
-      "GET /a b HTTP/1.1\r\n\r\n",                                     // space in target
-      "GET / HTTP/1.1\r\nBad Header: x\r\n\r\n",                       // space in name
-      "GET / HTTP/1.1\r\nNoColon\r\n\r\n",                             // no colon
-      "GET / HTTP/1.1\r\nContent-Length: abc\r\n\r\n",                 // bad length
+      "GARBAGE\r\n\r\n",                                                   // no target/version
+      "GET / HTTP/9.9.9\r\n\r\n",                                          // bad version
+      "GET / FOO/1.1\r\n\r\n",                                             // bad protocol
+      "G@T / HTTP/1.1\r\n\r\n",                                            // bad method token
+      "GET /a b HTTP/1.1\r\n\r\n",                                         // space in target
+      "GET / HTTP/1.1\r\nBad Header: x\r\n\r\n",                           // space in name
+      "GET / HTTP/1.1\r\nNoColon\r\n\r\n",                                 // no colon
+      "GET / HTTP/1.1\r\nContent-Length: abc\r\n\r\n",                     // bad length
       "GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",  // duplicate
-      "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",    // bad chunk size
+      "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",        // bad chunk size
       "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
-      "GET / HTTP/1.1\r\nX: a\x01z\r\n\r\n",                         // control char in value
-      "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",                  // a TLS ClientHello
+      "GET / HTTP/1.1\r\nX: a\x01z\r\n\r\n",           // control char in value
+      "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",  // a TLS ClientHello
   };
   for (const char* c : cases) {
     INFO(c);
@@ -181,8 +184,10 @@ TEST_CASE("oversized bodies get 413, by Content-Length or by chunks", "[http][pa
   CHECK(declared.status == 413);
   auto huge = parseOne("GET / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", l);
   CHECK(huge.kind == Kind::kError);
-  auto chunked = parseOne("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-                          "6\r\nabcdef\r\n6\r\nabcdef\r\n0\r\n\r\n", l);
+  auto chunked = parseOne(
+      "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "6\r\nabcdef\r\n6\r\nabcdef\r\n0\r\n\r\n",
+      l);
   CHECK(chunked.status == 413);
   auto fits = parseOne("GET / HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789", l);
   CHECK(fits.kind == Kind::kRequest);
@@ -226,8 +231,9 @@ TEST_CASE("ResponseParser reads Content-Length, chunked and close-delimited bodi
 
 TEST_CASE("ResponseParser errors: garbage, truncation, too large", "[http][parser]") {
   CHECK(ResponseParser().feed(asBytes("NOT HTTP\r\n\r\n")).kind == ResponseParser::Kind::kError);
-  CHECK(ResponseParser().feed(asBytes("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab"), true).kind ==
-        ResponseParser::Kind::kError);
+  CHECK(
+      ResponseParser().feed(asBytes("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab"), true).kind ==
+      ResponseParser::Kind::kError);
   CHECK(ResponseParser(4).feed(asBytes("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")).kind ==
         ResponseParser::Kind::kError);
   CHECK(ResponseParser().feed({}, true).kind == ResponseParser::Kind::kError);

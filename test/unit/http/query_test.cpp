@@ -1,8 +1,8 @@
 // Query-string codec against Python's urllib.parse behaviour (parse_qsl strict,
 // keep_blank_values; urlencode/quote_plus), which re6st-conf and re6st-registry use.
-#include <catch2/catch.hpp>
-
 #include "re6st/http/query.h"
+
+#include <catch2/catch.hpp>
 
 using namespace re6st::http;
 

@@ -1,12 +1,12 @@
 // The HTTP server on real loopback sockets: keep-alive, pipelining in order, async
 // responders, X-Forwarded-For rules, limits, timeouts and hostile input.
-#include <catch2/catch.hpp>
+#include "re6st/http/server.h"
 
+#include <catch2/catch.hpp>
 #include <deque>
 #include <stdexcept>
 
 #include "http_raw.h"
-#include "re6st/http/server.h"
 
 using namespace re6st;
 using namespace re6st::http;
@@ -75,13 +75,15 @@ TEST_CASE("pipelined requests are answered in order even when the first is async
   c.send("GET /async HTTP/1.1\r\n\r\nGET /second HTTP/1.1\r\n\r\nGET /third HTTP/1.1\r\n\r\n");
   REQUIRE(runUntil(f.loop, [&] { return f.parked.size() == 1; }));
   // The second request waits behind the pending one.
-  runUntil(f.loop, [] { return false; }, milliseconds(50));
+  runUntil(
+      f.loop, [] { return false; }, milliseconds(50));
   CHECK(c.received.empty());
   CHECK(f.parked.front().pending());
   f.parked.front().respond(Response::text(200, "first"));
   CHECK_FALSE(f.parked.front().pending());
   REQUIRE(runUntil(f.loop, [&] { return c.count("GET /third") == 1; }));
-  size_t a = c.received.find("first"), b = c.received.find("/second"), d = c.received.find("/third");
+  size_t a = c.received.find("first"), b = c.received.find("/second"),
+         d = c.received.find("/third");
   CHECK(a < b);
   CHECK(b < d);
 }
@@ -105,7 +107,8 @@ TEST_CASE("a dropped responder answers 500; responding after the client left is 
 
 TEST_CASE("Connection: close and HTTP/1.0 close after the response", "[http][server]") {
   Fixture f;
-  for (const char* req : {"GET /x HTTP/1.1\r\nConnection: close\r\n\r\n", "GET /x HTTP/1.0\r\n\r\n"}) {
+  for (const char* req :
+       {"GET /x HTTP/1.1\r\nConnection: close\r\n\r\n", "GET /x HTTP/1.0\r\n\r\n"}) {
     RawClient c(f.loop);
     c.connect(f.v6());
     c.send(req);
@@ -129,7 +132,8 @@ TEST_CASE("malformed and oversized requests get 400/413/431 and the connection c
       {"BLAH\r\n\r\n", "400 Bad Request"},
       {"GET / HTTP/1.1\r\nBad Header: 1\r\n\r\n", "400 Bad Request"},
       {std::string("\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03", 11), "400 Bad Request"},
-      {"GET /" + std::string(1000, 'a') + " HTTP/1.1\r\n\r\n", "431 Request Header Fields Too Large"},
+      {"GET /" + std::string(1000, 'a') + " HTTP/1.1\r\n\r\n",
+       "431 Request Header Fields Too Large"},
       {"GET / HTTP/1.1\r\nX: " + std::string(1000, 'b') + "\r\n\r\n", "431 Request Header"},
       {"GET / HTTP/1.1\r\nContent-Length: 101\r\n\r\n", "413 Content Too Large"},
   };
@@ -154,7 +158,8 @@ TEST_CASE("idle and slow clients are disconnected", "[http][server]") {
   idle.connect(f.v4());
   slow.connect(f.v4());
   slow.send("GET /slow HTTP/1.1\r\nHost");  // never finishes its headers
-  REQUIRE(runUntil(f.loop, [&] { return idle.closed && slow.closed; }, seconds(3)));
+  REQUIRE(runUntil(
+      f.loop, [&] { return idle.closed && slow.closed; }, seconds(3)));
   CHECK(idle.received.empty());
   CHECK(slow.count("408 Request Timeout") == 1);
   // A slowloris that trickles bytes is cut by the same per-request deadline.
@@ -167,7 +172,8 @@ TEST_CASE("idle and slow clients are disconnected", "[http][server]") {
     if (!busy.closed) drip.start(milliseconds(20), tick);
   };
   drip.start(milliseconds(20), tick);
-  REQUIRE(runUntil(f.loop, [&] { return busy.closed; }, seconds(3)));
+  REQUIRE(runUntil(
+      f.loop, [&] { return busy.closed; }, seconds(3)));
   drip.stop();
   CHECK(f.loop.now() - start < seconds(2));
   CHECK(f.server->stats().timeouts >= 2);
@@ -180,7 +186,8 @@ TEST_CASE("a handler that never answers gets 503 after handlerTimeout", "[http][
   RawClient c(f.loop);
   c.connect(f.v4());
   c.send("GET /async HTTP/1.1\r\n\r\n");
-  REQUIRE(runUntil(f.loop, [&] { return c.closed; }, seconds(3)));
+  REQUIRE(runUntil(
+      f.loop, [&] { return c.closed; }, seconds(3)));
   CHECK(c.count("503 Service Unavailable") == 1);
   CHECK_FALSE(f.parked.front().pending());
 }
@@ -224,9 +231,9 @@ TEST_CASE("a client that never reads responses cannot pin server memory", "[http
   o.writeTimeout = milliseconds(300);
   loop::Loop loop;
   std::string big(8 << 20, 'x');  // more than the socket buffers hold
-  Server server(loop, [&](Request, const loop::SockAddr&, Responder r) {
-    r.respond(Response::text(200, big));
-  }, o);
+  Server server(
+      loop,
+      [&](Request, const loop::SockAddr&, Responder r) { r.respond(Response::text(200, big)); }, o);
   REQUIRE(server.listen(*loop::SockAddr::parse("127.0.0.1", 0)).ok());
   RawClient c(loop);
   c.connect(server.localAddresses().at(0));
@@ -235,7 +242,8 @@ TEST_CASE("a client that never reads responses cannot pin server memory", "[http
   std::string many;
   for (int i = 0; i < 200; ++i) many += "GET / HTTP/1.1\r\n\r\n";
   c.send(many);
-  REQUIRE(runUntil(loop, [&] { return server.connectionCount() == 0; }, seconds(5)));
+  REQUIRE(runUntil(
+      loop, [&] { return server.connectionCount() == 0; }, seconds(5)));
   CHECK(server.stats().requests < 5);
   CHECK(server.stats().timeouts == 1);
 }
@@ -259,4 +267,24 @@ TEST_CASE("0.0.0.0 and :: listen on the same port (IPV6_V6ONLY), like re6st-regi
   REQUIRE(runUntil(loop, [&] { return a.count("/v4") && b.count("/v6"); }));
   CHECK(a.count("127.0.0.1 /v4") == 1);  // not a v4-mapped ::ffff:127.0.0.1
   CHECK(b.count("::1 /v6") == 1);
+}
+
+TEST_CASE("1000 pipelined requests in one write are all answered, in order", "[http][server]") {
+  Fixture f;
+  RawClient c(f.loop);
+  c.connect(f.v4());
+  std::string burst;
+  for (int i = 0; i < 1000; ++i) burst += "GET /p" + std::to_string(i) + " HTTP/1.1\r\n\r\n";
+  c.send(burst);
+  REQUIRE(runUntil(
+      f.loop, [&] { return c.count("HTTP/1.1 200 OK") == 1000; }, seconds(30)));
+  size_t last = 0;
+  bool ordered = true;
+  for (int i = 0; i < 1000; ++i) {
+    size_t at = c.received.find("GET /p" + std::to_string(i) + " ");
+    ordered = ordered && at != std::string::npos && at >= last;
+    last = at;
+  }
+  CHECK(ordered);
+  CHECK(f.server->stats().accepted == 1);
 }

@@ -1,12 +1,11 @@
 // https:// against a real TLS server (openssl s_server -www with a throwaway certificate
 // for "localhost"): success with the right CA, failure with the system bundle (untrusted)
 // and with a host name the certificate does not carry.
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -30,12 +29,14 @@ struct TlsServer {
     dir = std::filesystem::temp_directory_path() / ("re6st-http-tls-" + std::to_string(getpid()));
     std::filesystem::create_directories(dir);
     std::string d = dir.string();
-    std::string gen = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-                      "-addext subjectAltName=DNS:localhost -keyout " + d + "/key.pem -out " + d +
-                      "/cert.pem >/dev/null 2>&1";
+    std::string gen =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+        "-addext subjectAltName=DNS:localhost -keyout " +
+        d + "/key.pem -out " + d + "/cert.pem >/dev/null 2>&1";
     REQUIRE(std::system(gen.c_str()) == 0);
     std::mt19937 rng(std::random_device{}());
-    for (int attempt = 0; attempt < 5 && pid < 0; ++attempt) start(static_cast<uint16_t>(20000 + rng() % 40000));
+    for (int attempt = 0; attempt < 5 && pid < 0; ++attempt)
+      start(static_cast<uint16_t>(20000 + rng() % 40000));
     REQUIRE(pid > 0);
   }
   // Starts s_server and waits for it to accept TCP connections on the port.
@@ -56,7 +57,8 @@ struct TlsServer {
       usleep(50000);
       int status;
       if (waitpid(child, &status, WNOHANG) == child) return;  // port taken: try another
-      std::string probe = "bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(p) + "' 2>/dev/null";
+      std::string probe =
+          "bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(p) + "' 2>/dev/null";
       if (std::system(probe.c_str()) == 0) {
         pid = child;
         port = p;
@@ -80,8 +82,10 @@ Result<Response> get(const std::string& url, ClientOptions o) {
   loop::Loop loop;
   Client client(loop);
   std::optional<Result<Response>> r;
-  client.get(url, [&](Result<Response> x) { r.emplace(std::move(x)); }, std::move(o));
-  REQUIRE(runUntil(loop, [&] { return r.has_value(); }, seconds(20)));
+  client.get(
+      url, [&](Result<Response> x) { r.emplace(std::move(x)); }, std::move(o));
+  REQUIRE(runUntil(
+      loop, [&] { return r.has_value(); }, seconds(20)));
   return std::move(*r);
 }
 
@@ -116,13 +120,17 @@ TEST_CASE("https to a plain-HTTP port fails cleanly", "[http][tls]") {
   loop::Loop loop;
   loop::TcpListener plain(loop);
   std::vector<std::unique_ptr<loop::TcpStream>> conns;
-  REQUIRE(plain.listen(*loop::SockAddr::parse("127.0.0.1", 0), [&](std::unique_ptr<loop::TcpStream> s) {
-    s->onData([p = s.get()](ByteSpan) {
-      (void)p->write(asBytes("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"));
-      p->close(true);
-    });
-    conns.push_back(std::move(s));
-  }).ok());
+  REQUIRE(plain
+              .listen(*loop::SockAddr::parse("127.0.0.1", 0),
+                      [&](std::unique_ptr<loop::TcpStream> s) {
+                        s->onData([p = s.get()](ByteSpan) {
+                          (void)p->write(
+                              asBytes("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"));
+                          p->close(true);
+                        });
+                        conns.push_back(std::move(s));
+                      })
+              .ok());
   Client client(loop);
   std::optional<Result<Response>> r;
   client.get("https://localhost:" + std::to_string(plain.localAddress()->port()) + "/",

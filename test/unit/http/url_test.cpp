@@ -1,7 +1,7 @@
 // URL parsing: schemes, default ports, IPv6 literals, targets, and rejected forms.
-#include <catch2/catch.hpp>
-
 #include "re6st/http/url.h"
+
+#include <catch2/catch.hpp>
 
 using namespace re6st::http;
 

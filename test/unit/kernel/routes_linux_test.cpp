@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "re6st/kernel/link_monitor.h"
 #include "re6st/kernel/routes.h"
 #include "routing_netns.h"
 
@@ -179,6 +180,20 @@ TEST_CASE("veth: links, MTU, link-local, gateway routes in both families", "[ker
     REQUIRE(k->setLinkUp(a->ifindex, false).ok());
     auto down = k->addRoute(v6);
     CHECK_FALSE(down.ok());
+  });
+  CHECK(failure == "");
+}
+
+TEST_CASE("LinkMonitor reports link and address changes", "[kernel][root]") {
+  auto failure = test::runInNewNetns([] {
+    auto m = LinkMonitor::open();
+    REQUIRE(m.ok());
+    CHECK_FALSE((*m)->drain());  // nothing happened yet
+    REQUIRE(std::system("ip link add r6lm-a type veth peer name r6lm-b") == 0);
+    CHECK((*m)->drain());
+    CHECK_FALSE((*m)->drain());
+    REQUIRE(std::system("ip addr add 2001:db8:7::1/64 dev r6lm-a nodad") == 0);
+    CHECK((*m)->drain());
   });
   CHECK(failure == "");
 }

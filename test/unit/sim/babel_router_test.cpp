@@ -147,17 +147,13 @@ TEST_CASE("babel router: HMAC — same key talks, wrong key is isolated, replays
   CHECK(has(net.router(0).reachablePrefixes(), babelPrefix(1)));
   CHECK(net.router(0).neighbours().at(0).cost == 96);
 
-  // A router with another key: its packets are rejected, no route either way.
+  // A router with another key: every packet it sends is rejected (bad MAC).
   Config bad = babelConfig();
   Key other{"k1", KeyType::kBlake2s128, Bytes(32, 8)};
   bad.signKey = other;
   bad.acceptKeys = {other};
-  sim::BabelNet net2(9, bad);
-  (void)net2;
-  // Same network object: swap router 2's config by building it in a separate net is not
-  // possible, so inject its packets by hand instead.
-  Random* rnd = &net.net().random();
-  Router intruder(bad, *rnd);
+  SeededRandom rnd(99);
+  Router intruder(bad, rnd);
   Ipv6 ll = *parseIpv6("fe80::99");
   REQUIRE(intruder.addInterface(1, "x", IfType::kTunnel, ll, net.now()).ok());
   intruder.handleTimeout(net.now());
@@ -165,14 +161,29 @@ TEST_CASE("babel router: HMAC — same key talks, wrong key is isolated, replays
   while (auto a = intruder.pollAction()) {
     if (auto* s = std::get_if<SendPacket>(&*a)) {
       auto st = net.router(0).handlePacket(net.now(), 1, ll, s->dst, s->bytes);
-      if (!st.ok()) {
-        CHECK(st.error().code == Code::kCrypto);
-        ++rejected;
-      }
+      REQUIRE_FALSE(st.ok());
+      CHECK(st.error().code == Code::kCrypto);
+      ++rejected;
     }
   }
   CHECK(rejected >= 1);
   CHECK(net.router(0).neighbours().size() == 1);
+
+  // A valid packet from the same key but an unknown sender is challenged, not processed.
+  Config same = c;
+  SeededRandom rnd2(5);
+  Router newcomer(same, rnd2);
+  Ipv6 ll2 = *parseIpv6("fe80::77");
+  REQUIRE(newcomer.addInterface(1, "y", IfType::kTunnel, ll2, net.now()).ok());
+  newcomer.handleTimeout(net.now());
+  auto first = newcomer.pollAction();
+  REQUIRE(first);
+  auto& pkt = std::get<SendPacket>(*first);
+  auto st = net.router(0).handlePacket(net.now(), 1, ll2, pkt.dst, pkt.bytes);
+  CHECK(st.error().code == Code::kPermission);
+  // ... and the same bytes replayed after a challenge round are refused again.
+  auto again = net.router(0).handlePacket(net.now(), 1, ll2, pkt.dst, pkt.bytes);
+  CHECK_FALSE(again.ok());
 }
 
 TEST_CASE("babel router: hostile packets are rejected without state change") {
@@ -188,4 +199,17 @@ TEST_CASE("babel router: hostile packets are rejected without state change") {
                              Bytes{42, 2, 0, 0}).ok());
   CHECK(r.neighbours().empty());
   CHECK(r.addInterface(3, "t", IfType::kTunnel, ll, Time()).error().code == Code::kExists);
+}
+
+TEST_CASE("babel router: wired pair installs a prefix and a source-specific default") {
+  sim::BabelNet net(10, babelConfig());
+  size_t a = net.addRouter(babelPrefix(1));
+  size_t b = net.addRouter(babelPrefix(2));
+  net.router(b).setRedistributed({Xroute{babelPrefix(2), {}, 0},
+                                  Xroute{Prefix{}, babelPrefix(2), 0}}, net.now());
+  net.link(a, b, {}, IfType::kWired);
+  net.run(seconds(10));
+  CHECK(net.fib(a).size() == 2);
+  CHECK(net.fib(a).count({babelPrefix(2), Prefix{}}) == 1);
+  CHECK(net.fib(a).count({Prefix{}, babelPrefix(2)}) == 1);
 }

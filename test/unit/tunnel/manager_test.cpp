@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "peer_manager_harness.h"
+#include "peer_node_harness.h"
 #include "re6st/babel/router.h"
 
 using namespace re6st;
@@ -18,6 +19,8 @@ using re6st::testing::drain;
 using re6st::testing::nodeAddress;
 using re6st::testing::nodePrefix;
 using re6st::testing::only;
+using re6st::testing::CoreNode;
+using re6st::testing::Pair;
 
 namespace {
 
@@ -462,4 +465,74 @@ TEST_CASE("Babel's tables become the dump the manager reads", "[tunnel][manager]
   n.cache.addPeer(nodePrefix(20), nodeAddress(20));
   n.cache.addPeer(nodePrefix(21), nodeAddress(21));
   CHECK(opened(n.tick(d)) == std::set<std::string>{nodePrefix(21)});
+}
+
+// The manager and the peer protocol composed as in a node (peer_node_harness.h).
+TEST_CASE("an address learnt through code 1 opens a tunnel", "[tunnel][manager][peer]") {
+  Pair net;
+  CoreNode& a = net.add(10);
+  net.add(30);
+  REQUIRE(a.manager->incomingUp(net.now, nodePrefix(50), 90, "s50"));
+  // 30 is distant and not in a's cache. A first round opens the session, the next one
+  // asks for the address; the answer opens the tunnel.
+  DumpBuilder d;
+  d.neighbour(90, nodePrefix(50), {nodePrefix(1), nodePrefix(30)});
+  net.tick(a, d.dump);
+  REQUIRE(a.proto->connected(net.now, nodePrefix(30)));
+  auto open = only<OpenTunnel>(net.tick(a, d.dump));
+  REQUIRE(open.size() == 1);
+  CHECK(open[0].prefix == nodePrefix(30));
+  CHECK(open[0].address.ip == "198.18.0.30");
+  CHECK(a.cache.getAddress(nodePrefix(30)) == std::nullopt);  // failed until it comes up
+  a.manager->tunnelUp(net.now, nodePrefix(30), "1e");
+  CHECK(a.cache.getAddress(nodePrefix(30)) == "198.18.0.30,1194,udp");
+}
+
+TEST_CASE("tunnel close negotiated over the peer protocol", "[tunnel][manager][peer]") {
+  Pair net;
+  CoreNode& c = net.add(10, 1);  // one client slot: its only tunnel is refreshed
+  CoreNode& s = net.add(21);
+  // c has an outgoing tunnel to 21 (ifindex 21 on c), 21 serves c (ifindex 60 on 21).
+  REQUIRE(c.manager->incomingUp(net.now, nodePrefix(50), 90, "s50"));
+  REQUIRE(s.manager->incomingUp(net.now, nodePrefix(10), 60, "a"));
+  c.cache.addPeer(nodePrefix(21), "198.18.0.21,1194,udp");
+  DumpBuilder before;
+  before.neighbour(90, nodePrefix(50), {nodePrefix(1), nodePrefix(21), nodePrefix(22)});
+  REQUIRE_FALSE(only<OpenTunnel>(net.tick(c, before.dump)).empty());
+  c.manager->tunnelUp(net.now, nodePrefix(21), "15");
+  DumpBuilder cd;
+  cd.neighbour(90, nodePrefix(50), {nodePrefix(1), nodePrefix(22)});
+  cd.neighbour(21, nodePrefix(21));
+  DumpBuilder sd;
+  sd.neighbour(60, nodePrefix(10));
+  sd.neighbour(61, nodePrefix(70), {nodePrefix(1)});
+  c.proto->send(net.now, nodePrefix(21), std::nullopt);  // peer session up
+  net.pump();
+  REQUIRE(c.proto->connected(net.now, nodePrefix(21)));
+
+  // Refresh: 21 routes nothing but itself, so it is the one drained.
+  auto cost = only<SetCostMultiplier>(net.tick(c, cd.dump, seconds(301)));
+  REQUIRE(cost.size() == 1);
+  CHECK(cost[0].neighbour.ifindex == 21);
+  // Routes moved away, then the link is locked: c sends code 2 through the session.
+  DumpBuilder cMoved;
+  cMoved.neighbour(90, nodePrefix(50), {nodePrefix(1), nodePrefix(21), nodePrefix(22)});
+  cMoved.anonymous(21, kDrainMultiplier);
+  net.tick(c, cMoved.dump);
+  cMoved.dump.neighbours[1].costMultiplier = kLockMultiplier;
+  CHECK(only<CloseTunnel>(net.tick(c, cMoved.dump)).empty());
+  // 21 received code 2 and started draining its end.
+  auto sCost = only<SetCostMultiplier>(net.tick(s, sd.dump));
+  REQUIRE_FALSE(sCost.empty());
+  CHECK(sCost[0].neighbour.ifindex == 60);
+  DumpBuilder sMoved;
+  sMoved.anonymous(60, kDrainMultiplier);
+  sMoved.neighbour(61, nodePrefix(70), {nodePrefix(1), nodePrefix(10)});
+  net.tick(s, sMoved.dump);
+  sMoved.dump.neighbours[0].costMultiplier = kLockMultiplier;
+  net.tick(s, sMoved.dump);  // locked: 21 answers code 3, which closes c's tunnel
+  auto closed = only<CloseTunnel>(std::exchange(c.actions, {}));
+  REQUIRE(closed.size() == 1);
+  CHECK(closed[0].prefix == nodePrefix(21));
+  CHECK(c.manager->outgoing().empty());
 }
