@@ -15,7 +15,7 @@ JOBS=$(nproc)
 fail=0
 passed=0
 failed=0
-step() { echo; echo "=== $*"; }
+step() { echo; echo "=== $* (at ${SECONDS}s)"; }
 
 step "static release build"
 if [ ! -d build ]; then meson setup build -Dtests=false >/dev/null || exit 1; fi
@@ -39,7 +39,7 @@ rm -f /tmp/re6st-stripped.$$
 step "sanitizer build (address, undefined)"
 if [ ! -d build-asan ]; then
   CC=gcc CXX=g++ meson setup build-asan -Dstatic=false -Db_sanitize=address,undefined \
-    -Db_lundef=false -Dbuildtype=debugoptimized -Dwerror=true >/dev/null || exit 1
+    -Db_lundef=false -Dbuildtype=debug -Doptimization=1 -Dwerror=true >/dev/null || exit 1
 fi
 ninja -C build-asan -j"$JOBS" || exit 1
 
@@ -55,5 +55,6 @@ passed=$((passed + ${ok:-0}))
 failed=$((failed + bad))
 [ -n "${ok:-}" ] || failed=$((failed + 1))
 echo
+echo "total time: ${SECONDS}s"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
