@@ -25,10 +25,6 @@ struct WriteReq {
   Bytes data;
 };
 
-struct ShutdownReq {
-  uv_shutdown_t req;
-};
-
 }  // namespace
 
 struct TcpImpl {
@@ -39,7 +35,9 @@ struct TcpImpl {
       return;
     }
     if (nread > 0) {
-      if (self->onData_) {
+      if (self->lingering_) {
+        // closing: the peer's late bytes are read only so the kernel does not reset
+      } else if (self->onData_) {
         auto cb = self->onData_;
         cb(ByteSpan(reinterpret_cast<const uint8_t*>(buf->base), static_cast<size_t>(nread)));
       }
@@ -68,7 +66,7 @@ struct TcpImpl {
       self->finish(uvError("write to " + self->peer_.str(), status));
       return;
     }
-    if (self->closeAfterFlush_ && self->pending_ == 0) self->finish({});
+    if (self->closeAfterFlush_ && self->pending_ == 0) self->startLinger();
   }
 
   static void onConnection(uv_stream_t* server, int status) {
@@ -141,7 +139,7 @@ void TcpStream::onData(std::function<void(ByteSpan)> cb) {
 void TcpStream::onClose(std::function<void(Status)> cb) { onClose_ = std::move(cb); }
 
 void TcpStream::startReading() {
-  if (reading_ || closed_ || !onData_) return;
+  if (reading_ || closed_ || (!onData_ && !lingering_)) return;
   auto* s = reinterpret_cast<uv_stream_t*>(h_);
   if (!uv_is_readable(s)) return;  // not connected yet: connect() starts reading
   if (uv_read_start(s, TcpImpl::onAlloc, TcpImpl::onRead) == 0) reading_ = true;
@@ -171,18 +169,35 @@ Status TcpStream::write(ByteSpan data) {
 
 void TcpStream::close(bool graceful) {
   if (closed_) return;
-  if (graceful && pending_ > 0) {
-    closeAfterFlush_ = true;
-    pauseReading();
+  if (!graceful) {
+    finish({});
     return;
   }
-  finish({});
+  if (closeAfterFlush_) return;  // already closing
+  closeAfterFlush_ = true;
+  lingering_ = true;
+  startReading();
+  if (pending_ == 0) startLinger();
+}
+
+void TcpStream::startLinger() {
+  if (closed_ || linger_) return;
+  auto* req = new uv_shutdown_t;
+  if (uv_shutdown(req, reinterpret_cast<uv_stream_t*>(h_),
+                  [](uv_shutdown_t* r, int) { delete r; }) != 0) {
+    delete req;
+    finish({});
+    return;
+  }
+  linger_ = std::make_unique<Timer>(loop_);
+  linger_->start(seconds(2), [this] { finish({}); });
 }
 
 void TcpStream::finish(Status why) {
   if (closed_) return;
   closed_ = true;
   pauseReading();
+  linger_.reset();
   // Closing the handle sends FIN (or RST) to the peer; the memory goes in the callback.
   closeTcp(h_);
   h_ = nullptr;

@@ -40,7 +40,9 @@ class TcpStream {
   // Stops reading (back-pressure) / resumes.
   void pauseReading();
   void resumeReading();
-  // Closes after queued writes are flushed (graceful) or at once.
+  // Closes after queued writes are flushed (graceful) or at once. A graceful close sends
+  // FIN and then discards what the peer still sends until it closes too (at most 2 s), so
+  // a final answer is not destroyed by a reset when the peer was still writing.
   void close(bool graceful = true);
   bool closed() const { return closed_; }
   SockAddr peer() const { return peer_; }
@@ -52,6 +54,7 @@ class TcpStream {
   friend class TcpListener;
   friend struct TcpImpl;
   void startReading();
+  void startLinger();
   void finish(Status why);
   Loop& loop_;
   uv_tcp_s* h_;
@@ -62,6 +65,8 @@ class TcpStream {
   bool closed_ = false;
   bool reading_ = false;
   bool closeAfterFlush_ = false;
+  bool lingering_ = false;  // graceful close in progress: incoming data is discarded
+  std::unique_ptr<Timer> linger_;
 };
 
 class TcpListener {
