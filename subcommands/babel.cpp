@@ -5,12 +5,12 @@
 #include <signal.h>
 
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "re6st/babel/driver.h"
 #include "re6st/base/log.h"
 #include "re6st/cli/options.h"
+#include "re6st/crypto/file.h"
 #include "re6st/crypto/random.h"
 #include "subcommands/subcommand.h"
 
@@ -169,16 +169,9 @@ void writeDump(const babel::Router& router, const babel::Driver& driver, const s
     LOG_INFO("babel: dump " + j.dump());
     return;
   }
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump(1) << "\n";
-    if (!out) {
-      LOG_WARNING("babel: cannot write " + tmp);
-      return;
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) LOG_WARNING("babel: cannot write " + path);
+  // Atomic: a reader never sees half a dump.
+  if (auto st = crypto::writeFileAtomic(path, j.dump(1) + "\n", 0644); !st.ok())
+    LOG_WARNING("babel: " + st.error().message);
 }
 
 int runRouter(BabelOptions o) {

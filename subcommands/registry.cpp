@@ -63,6 +63,7 @@ Result<ApiOptions> apiOptions(const cli::RegistryOptions& o, size_t network_len)
 }
 
 Result<std::vector<loop::SockAddr>> listenAddresses(const cli::RegistryOptions& o) {
+  if (o.port < 0 || o.port > 65535) return makeError(Code::kInvalid, "--port out of range");
   std::vector<loop::SockAddr> out;
   for (auto* host : {&o.bind4, &o.bind6}) {
     if (host->empty()) continue;
@@ -72,7 +73,6 @@ Result<std::vector<loop::SockAddr>> listenAddresses(const cli::RegistryOptions& 
       return makeError(Code::kInvalid, *host + " is not an IPv" + (host == &o.bind4 ? "4" : "6") + " address");
     out.push_back(*a);
   }
-  if (o.port < 0 || o.port > 65535) return makeError(Code::kInvalid, "--port out of range");
   return out;
 }
 

@@ -3,6 +3,7 @@
 // namespace tests and the benchmark. Prints one line per event on stdout:
 //   up id=1 dev=re6stnet1 peer=2/16 serial=c remote=198.18.0.2:1194 seen-as=…
 //   down id=1 dev=re6stnet1 reason=… tx=… rx=…
+#include <charconv>
 #include <csignal>
 #include <cstdlib>
 #include <map>
@@ -76,6 +77,11 @@ Result<Options> parse(const Args& args) {
     return makeError(Code::kInvalid, "each --connect needs its --peer-cn");
   if (peers.empty() && o.listen < 0)
     return makeError(Code::kInvalid, "nothing to do: give --listen or --connect");
+  if (o.listen > 65535) return makeError(Code::kInvalid, "--listen must be a port (0..65535)");
+  // `!(x > 0)` also refuses NaN, which would make the Duration casts below undefined.
+  if (!(o.keepalive > 0) || !(o.timeout > 0) || !(o.retry >= 0) || o.keepalive > 1e6 ||
+      o.timeout > 1e6 || o.retry > 1e6)
+    return makeError(Code::kInvalid, "--keepalive, --timeout and --retry must be seconds");
   if (o.proto != "udp" && o.proto != "udp6" && o.proto != "tcp" && o.proto != "tcp6")
     return makeError(Code::kInvalid, "--proto must be udp, udp6, tcp or tcp6");
   for (size_t i = 0; i < peers.size(); ++i) o.connect.emplace_back(peers[i], cns[i]);
@@ -102,8 +108,14 @@ Result<tunnel::TransportOptions> transportOptions(const Options& o) {
   for (const auto& text : o.ip6) {
     auto slash = text.find('/');
     auto ip = parseIpv6(text.substr(0, slash));
-    if (!ip || slash == std::string::npos) return makeError(Code::kInvalid, "bad --ip6 " + text);
-    t.addresses.emplace_back(*ip, std::stoi(text.substr(slash + 1)));
+    // from_chars, not stoi: a bad length is a refused option, not an exception.
+    std::string_view len = slash == std::string::npos ? "" : std::string_view(text).substr(slash + 1);
+    int plen = -1;
+    auto [end, ec] = std::from_chars(len.data(), len.data() + len.size(), plen);
+    if (!ip || len.empty() || ec != std::errc() || end != len.data() + len.size() || plen < 0 ||
+        plen > 128)
+      return makeError(Code::kInvalid, "bad --ip6 " + text);
+    t.addresses.emplace_back(*ip, plen);
   }
   return t;
 }

@@ -27,14 +27,12 @@ const char* typeName(IfType t) {
   }
 }
 
-bool isLinkLocal(const Ipv6& a) { return a[0] == 0xfe && (a[1] & 0xc0) == 0x80; }
-
 // A usable link-local address of ifindex, keeping the current one while it exists.
 std::optional<Ipv6> pickLinkLocal(const std::vector<kernel::Address>& addrs, int ifindex,
                                   const std::optional<Ipv6>& current) {
   std::optional<Ipv6> first;
   for (const auto& a : addrs) {
-    if (a.ifindex != ifindex || a.tentative || !isLinkLocal(a.prefix.addr)) continue;
+    if (a.ifindex != ifindex || a.tentative || !kernel::isLinkLocal(a.prefix.addr)) continue;
     if (current && a.prefix.addr == *current) return current;
     if (!first) first = a.prefix.addr;
   }
@@ -206,12 +204,7 @@ void Driver::deactivate(Iface& ifc) {
 void Driver::onDatagram(Iface& ifc, const loop::Datagram& d) {
   if (!ifc.active || !d.from.isV6()) return;
   Ipv6 src = d.from.ipv6();
-  // RFC 8966 §4: Babel packets come from link-local addresses; anything else is not
-  // from a neighbour on this link.
-  if (!isLinkLocal(src)) {
-    LOG_TRACE("babel: dropped packet from non-link-local " + d.from.str());
-    return;
-  }
+  // The core refuses sources that are not link-local (RFC 8966 §4).
   Ipv6 dst = d.to.isV6() ? d.to.ipv6() : kMulticast;
   auto st = router_.handlePacket(loop_.now(), ifc.ifindex, src, dst, d.data);
   if (!st.ok()) LOG_DEBUG("babel: packet from " + d.from.str() + " on " + ifc.name + ": " + st.error().message);

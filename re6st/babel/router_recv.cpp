@@ -1,6 +1,7 @@
 // The Babel router core, receiving side: authentication (RFC 8967 §4.3), then each TLV
 // in packet order. Section numbers are RFC 8966 unless noted.
 #include <algorithm>
+#include <utility>
 
 #include "re6st/babel/hmac.h"
 #include "re6st/babel/router_state.h"
@@ -93,18 +94,27 @@ Status RouterState::receive(Time now, int ifindex, const Ipv6& src, const Ipv6& 
   for (const Tlv& t : p.tlvs) {
     if (auto* h = std::get_if<Hello>(&t)) helloTs = h->timestamp;
   }
+  // A hostile packet may repeat a request thousands of times: answer at most one
+  // wildcard Route Request per packet, and gather the Acks into as few packets as fit.
+  bool dumped = false;
+  std::optional<PacketWriter> acks;  // created on the first Ack Request
   for (const Tlv& t : p.tlvs) {
     if (auto* h = std::get_if<Hello>(&t)) onHello(n, *h, now);
     else if (auto* i = std::get_if<Ihu>(&t)) onIhu(n, ifc, *i, helloTs, now);
     else if (auto* u = std::get_if<Update>(&t)) onUpdate(n, *u, now);
-    else if (auto* q = std::get_if<RouteReq>(&t)) onRouteReq(n, *q, now);
-    else if (auto* s = std::get_if<SeqnoReq>(&t)) onSeqnoReq(n, *s, now);
+    else if (auto* q = std::get_if<RouteReq>(&t)) {
+      if (q->ae != kAeWildcard || !std::exchange(dumped, true)) onRouteReq(n, *q, now);
+    } else if (auto* s = std::get_if<SeqnoReq>(&t)) onSeqnoReq(n, *s, now);
     else if (auto* a = std::get_if<AckReq>(&t)) {
-      PacketWriter w = newPacket(ifc);  // §3.3: acknowledge at once, unicast
-      w.ack(Ack{a->opaque});
-      emit(ifc, src, w);
+      if (acks && acks->size() + 4 > kMaxPacket) {
+        emit(ifc, src, *acks);
+        acks.reset();
+      }
+      if (!acks) acks = newPacket(ifc);
+      acks->ack(Ack{a->opaque});  // §3.3: acknowledge at once, unicast
     }
   }
+  if (acks) emit(ifc, src, *acks);
   return {};
 }
 

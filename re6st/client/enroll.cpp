@@ -20,6 +20,7 @@ namespace re6st::client {
 namespace {
 
 constexpr int64_t kRenewPeriod = 30 * 86400;  // re6st/registry.py RENEW_PERIOD
+constexpr size_t kMaxKeyBits = 8192;
 
 struct Paths {
   std::string conf, ca, cert, key;
@@ -125,6 +126,10 @@ Result<crypto::PrivateKey> loadOrCreateKey(const std::string& path, size_t bits,
     if (k.ok()) io.out << "Reusing existing key.\n";
     return k;
   }
+  // The size comes from the registry's CA key: a huge one would make keygen run for hours.
+  if (bits < 1024 || bits > kMaxKeyBits)
+    return makeError(Code::kInvalid, "CA key of " + std::to_string(bits) + " bits: refusing to "
+                                     "generate a node key of that size");
   io.out << "Generating " << bits << "-bit key ...\n" << std::flush;
   auto k = crypto::PrivateKey::generateRsa(static_cast<unsigned>(bits));
   if (!k.ok()) return k.error();

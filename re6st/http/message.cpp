@@ -13,17 +13,6 @@ bool safeFieldValue(std::string_view v) {
          v.find('\0') == std::string_view::npos;
 }
 
-bool safeFieldName(std::string_view n) {
-  if (n.empty()) return false;
-  // RFC 9110 §5.6.2 token characters.
-  for (unsigned char c : n)
-    if (c <= 32 || c >= 127 ||
-        std::string_view("\"(),/:;<=>?@[\\]{}").find(static_cast<char>(c)) !=
-            std::string_view::npos)
-      return false;
-  return true;
-}
-
 void put(Bytes& out, std::string_view s) { out.insert(out.end(), s.begin(), s.end()); }
 
 void putHeaders(Bytes& out, const Headers& h, bool skipFraming) {
@@ -32,7 +21,7 @@ void putHeaders(Bytes& out, const Headers& h, bool skipFraming) {
         (equalsIgnoreCase(name, "Content-Length") || equalsIgnoreCase(name, "Connection") ||
          equalsIgnoreCase(name, "Transfer-Encoding")))
       continue;
-    if (!safeFieldName(name) || !safeFieldValue(value)) continue;
+    if (!isToken(name) || !safeFieldValue(value)) continue;
     put(out, name);
     put(out, ": ");
     put(out, value);
@@ -41,6 +30,16 @@ void putHeaders(Bytes& out, const Headers& h, bool skipFraming) {
 }
 
 }  // namespace
+
+bool isToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (unsigned char c : s)
+    if (c <= 32 || c >= 127 ||
+        std::string_view("\"(),/:;<=>?@[\\]{}").find(static_cast<char>(c)) !=
+            std::string_view::npos)
+      return false;
+  return true;
+}
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

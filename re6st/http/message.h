@@ -15,6 +15,8 @@ namespace re6st::http {
 
 // ASCII case-insensitive comparison (RFC 9110 §5.1: field names are case-insensitive).
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
+// RFC 9110 §5.6.2 token (field names, methods): non-empty, visible ASCII, no delimiters.
+bool isToken(std::string_view s);
 
 class Headers {
  public:

@@ -11,20 +11,6 @@
 
 namespace re6st::http {
 namespace detail {
-namespace {
-
-// RFC 9110 §5.6.2 token.
-bool isToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (unsigned char c : s)
-    if (c <= 32 || c >= 127 ||
-        std::string_view("\"(),/:;<=>?@[\\]{}").find(static_cast<char>(c)) !=
-            std::string_view::npos)
-      return false;
-  return true;
-}
-
-}  // namespace
 
 struct Framer {
   http_parser parser{};

@@ -15,6 +15,8 @@ bool isV4(const Ipv6& a) {
 
 bool isV4(const Prefix& p) { return p.len >= 96 && isV4(p.addr); }
 
+bool isLinkLocal(const Ipv6& a) { return a[0] == 0xfe && (a[1] & 0xc0) == 0x80; }
+
 Ipv6 v4Address(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
   Ipv6 r{};
   r[10] = r[11] = 0xff;
@@ -92,8 +94,7 @@ Result<Ipv6> Routes::linkLocal(int ifindex) {
   auto addrs = listAddresses(false, ifindex);
   if (!addrs.ok()) return addrs.error();
   for (const auto& a : *addrs) {
-    // fe80::/10, usable (DAD finished).
-    if (a.prefix.addr[0] == 0xfe && (a.prefix.addr[1] & 0xc0) == 0x80 && !a.tentative)
+    if (isLinkLocal(a.prefix.addr) && !a.tentative)  // usable: DAD finished
       return a.prefix.addr;
   }
   return makeError(Code::kNotFound, "no link-local address on interface " + std::to_string(ifindex));

@@ -28,6 +28,7 @@ constexpr uint32_t kTableMain = 254;  // RT_TABLE_MAIN
 // 96 + len) so one Prefix type serves both families; the family follows from the prefix.
 bool isV4(const Ipv6& a);
 bool isV4(const Prefix& p);
+bool isLinkLocal(const Ipv6& a);  // fe80::/10
 Ipv6 v4Address(uint8_t a, uint8_t b, uint8_t c, uint8_t d);
 Prefix v4Prefix(const Ipv6& mapped, int len4);  // len4 in 0..32
 // "2001:db8::/64" or "10.0.0.0/8"; "a.b.c.d" or IPv6 text for addresses.

@@ -30,10 +30,7 @@ struct WriteReq {
 struct TcpImpl {
   static void onRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
     auto* self = static_cast<TcpStream*>(s->data);
-    if (self == nullptr || self->closed_) {
-      delete[] buf->base;
-      return;
-    }
+    if (self == nullptr || self->closed_) return;
     if (nread > 0) {
       if (self->lingering_) {
         // closing: the peer's late bytes are read only so the kernel does not reset
@@ -46,13 +43,19 @@ struct TcpImpl {
     } else if (nread < 0) {
       self->finish(uvError("read from " + self->peer_.str(), static_cast<int>(nread)));
     }
-    delete[] buf->base;
   }
 
-  static void onAlloc(uv_handle_t*, size_t suggested, uv_buf_t* buf) {
-    size_t n = suggested < 65536 ? 65536 : suggested;
-    buf->base = new char[n];
-    buf->len = n;
+  // Every read lands in the stream's one buffer: data is consumed inside onRead, so no
+  // allocation per read. A stream closed meanwhile gets an empty buffer (read ends).
+  static void onAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
+    auto* self = static_cast<TcpStream*>(h->data);
+    if (self == nullptr) {
+      *buf = uv_buf_init(nullptr, 0);
+      return;
+    }
+    if (self->readBuf_.empty()) self->readBuf_.resize(65536);
+    *buf = uv_buf_init(reinterpret_cast<char*>(self->readBuf_.data()),
+                       static_cast<unsigned>(self->readBuf_.size()));
   }
 
   static void onWrite(uv_write_t* req, int status) {

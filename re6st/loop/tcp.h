@@ -67,6 +67,7 @@ class TcpStream {
   bool closeAfterFlush_ = false;
   bool lingering_ = false;  // graceful close in progress: incoming data is discarded
   std::unique_ptr<Timer> linger_;
+  Bytes readBuf_;  // reused by every read (see onAlloc)
 };
 
 class TcpListener {

@@ -17,6 +17,8 @@ struct ControlServer::Client {
   loop::Fd fd;
   std::unique_ptr<loop::Poll> poll;
   std::string in;
+  std::string out;           // answers not yet accepted by the socket
+  bool closeAfterOut = false;
 };
 
 namespace {
@@ -34,6 +36,7 @@ Error sysError(const std::string& what) {
   return makeError(Code::kIo, what + ": " + std::strerror(errno));
 }
 
+// Blocking write for the client side (controlRequest); the server never blocks.
 void writeAll(int fd, const std::string& s) {
   size_t off = 0;
   while (off < s.size()) {
@@ -89,15 +92,54 @@ void ControlServer::accept() {
     auto client = std::make_unique<Client>();
     client->fd = loop::Fd(c);
     client->poll = std::make_unique<loop::Poll>(loop_, c);
-    (void)client->poll->start(loop::Poll::kReadable, [this, c](int) { onClientReadable(c); });
     clients_[c] = std::move(client);
+    watch(c);
   }
+}
+
+void ControlServer::watch(int fd) {
+  auto it = clients_.find(fd);
+  if (it == clients_.end()) return;
+  int events = it->second->out.empty() ? loop::Poll::kReadable
+                                       : loop::Poll::kReadable | loop::Poll::kWritable;
+  (void)it->second->poll->start(events, [this, fd](int ev) {
+    if (ev & loop::Poll::kWritable) flush(fd);
+    if (ev & loop::Poll::kReadable) onClientReadable(fd);
+  });
+}
+
+// Sends what the socket accepts now; the rest waits for writability. A client that lets
+// more than kMaxPendingAnswer pile up is dropped, so it cannot grow the node's memory.
+void ControlServer::flush(int fd) {
+  auto it = clients_.find(fd);
+  if (it == clients_.end()) return;
+  Client& c = *it->second;
+  while (!c.out.empty()) {
+    ssize_t n = ::send(fd, c.out.data(), c.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) break;
+    if (n <= 0) {
+      drop(fd);
+      return;
+    }
+    c.out.erase(0, static_cast<size_t>(n));
+  }
+  if (c.out.empty() && c.closeAfterOut) {
+    drop(fd);
+    return;
+  }
+  if (c.out.size() > kMaxPendingAnswer) {
+    drop(fd);
+    return;
+  }
+  watch(fd);
 }
 
 void ControlServer::onClientReadable(int fd) {
   auto it = clients_.find(fd);
   if (it == clients_.end()) return;
   Client& c = *it->second;
+  if (c.closeAfterOut) return;
   char buf[4096];
   ssize_t n = ::recv(fd, buf, sizeof buf, 0);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
@@ -110,24 +152,25 @@ void ControlServer::onClientReadable(int fd) {
   while ((nl = c.in.find('\n')) != std::string::npos) {
     std::string line = c.in.substr(0, nl);
     c.in.erase(0, nl + 1);
-    nlohmann::json answer;
-    auto request = nlohmann::json::parse(line, nullptr, false);
-    if (request.is_discarded() || !request.is_object() || !request.contains("cmd") ||
-        !request["cmd"].is_string()) {
-      answer = {{"error", "bad request: want one JSON object with a string \"cmd\" per line"}};
-    } else {
-      try {
-        answer = handler_(request);
-      } catch (const std::exception& e) {  // a handler bug must not take the node down
-        answer = {{"error", std::string("internal error: ") + e.what()}};
-      }
-    }
-    writeAll(fd, answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-    if (clients_.find(fd) == clients_.end()) return;
+    c.out += answer(line).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   }
   if (c.in.size() > kMaxRequest) {
-    writeAll(fd, "{\"error\":\"request too large\"}\n");
-    drop(fd);
+    c.in.clear();
+    c.out += "{\"error\":\"request too large\"}\n";
+    c.closeAfterOut = true;
+  }
+  flush(fd);
+}
+
+nlohmann::json ControlServer::answer(const std::string& line) {
+  auto request = nlohmann::json::parse(line, nullptr, false);
+  if (request.is_discarded() || !request.is_object() || !request.contains("cmd") ||
+      !request["cmd"].is_string())
+    return {{"error", "bad request: want one JSON object with a string \"cmd\" per line"}};
+  try {
+    return handler_(request);
+  } catch (const std::exception& e) {  // a handler bug must not take the node down
+    return {{"error", std::string("internal error: ") + e.what()}};
   }
 }
 

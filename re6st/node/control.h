@@ -30,11 +30,15 @@ class ControlServer {
 
   static constexpr size_t kMaxRequest = 64 * 1024;
   static constexpr size_t kMaxClients = 64;
+  static constexpr size_t kMaxPendingAnswer = 16 * 1024 * 1024;
 
  private:
   struct Client;
   void accept();
+  void watch(int fd);
+  void flush(int fd);
   void onClientReadable(int fd);
+  nlohmann::json answer(const std::string& line);
   void drop(int fd);
   loop::Loop& loop_;
   Handler handler_;

@@ -1,6 +1,8 @@
 #include "re6st/peer/cache.h"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 
 namespace re6st::peer {
 namespace {
@@ -24,15 +26,20 @@ void shuffle(std::vector<T>& v, Random& random) {
 }  // namespace
 
 std::string orderAddresses(const std::string& address, const std::string& reference) {
-  std::vector<std::string> items = splitList(address), ref = splitList(reference);
-  auto rank = [&](const std::string& a) {
-    auto it = std::find(ref.begin(), ref.end(), a);
-    return size_t(it - ref.begin());
-  };
+  // Ranks are looked up once per entry: lists come from peers (code 1) and may hold
+  // thousands of entries, so no linear search inside the sort.
+  std::vector<std::string> ref = splitList(reference);
+  std::unordered_map<std::string_view, size_t> position;
+  for (size_t i = 0; i < ref.size(); ++i) position.emplace(ref[i], i);
+  std::vector<std::pair<size_t, std::string>> items;
+  for (auto& a : splitList(address)) {
+    auto it = position.find(a);
+    items.emplace_back(it == position.end() ? ref.size() : it->second, std::move(a));
+  }
   std::stable_sort(items.begin(), items.end(),
-                   [&](const std::string& a, const std::string& b) { return rank(a) < rank(b); });
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : ";") + i;
+  for (const auto& [rank, i] : items) out += (out.empty() ? "" : ";") + i;
   return out;
 }
 

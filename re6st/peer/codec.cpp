@@ -1,7 +1,5 @@
 #include "re6st/peer/codec.h"
 
-#include <mbedtls/md.h>
-
 #include <charconv>
 
 #include "re6st/base/prefix.h"
@@ -111,14 +109,6 @@ Bytes encodeHello(bool withProtocol, ByteSpan encryptedSecret, ByteSpan signatur
   return out;
 }
 
-Bytes hmacSha1(ByteSpan key, ByteSpan data) {
-  Bytes out(kHmacLen);
-  const mbedtls_md_info_t* info = mbedtls_md_info_from_type(MBEDTLS_MD_SHA1);
-  // Only fails on a missing SHA-1 implementation, which the build guarantees.
-  (void)mbedtls_md_hmac(info, key.data(), key.size(), data.data(), data.size(), out.data());
-  return out;
-}
-
 Bytes seal(ByteSpan key, uint32_t seqno, ByteSpan payload) {
   Bytes out;
   out.reserve(4 + payload.size() + kHmacLen);
@@ -132,10 +122,8 @@ Bytes seal(ByteSpan key, uint32_t seqno, ByteSpan payload) {
 Result<Bytes> unseal(ByteSpan key, ByteSpan datagram) {
   if (datagram.size() < 4 + kHmacLen) return makeError(Code::kInvalid, "sealed message too short");
   size_t n = datagram.size() - kHmacLen;
-  Bytes mac = hmacSha1(key, datagram.first(n));
-  uint8_t diff = 0;
-  for (size_t i = 0; i < kHmacLen; ++i) diff |= uint8_t(mac[i] ^ datagram[n + i]);
-  if (diff) return makeError(Code::kCrypto, "bad HMAC");
+  if (!crypto::constantTimeEqual(hmacSha1(key, datagram.first(n)), datagram.subspan(n)))
+    return makeError(Code::kCrypto, "bad HMAC");
   return Bytes(datagram.begin() + 4, datagram.begin() + long(n));
 }
 

@@ -13,6 +13,7 @@
 #include "re6st/base/bytes.h"
 #include "re6st/base/random.h"
 #include "re6st/base/result.h"
+#include "re6st/crypto/hmac.h"
 
 namespace re6st::peer {
 
@@ -67,7 +68,7 @@ Result<Hello> parseHello(const Frame& f, bool withProtocol = true);
 Bytes encodeHello(bool withProtocol, ByteSpan encryptedSecret, ByteSpan signature);
 
 // HMAC-SHA1 (RFC 2104) of data under key.
-Bytes hmacSha1(ByteSpan key, ByteSpan data);
+using crypto::hmacSha1;
 // Sealed message: seqno (> 2) || payload || HMAC-SHA1(key, seqno || payload).
 Bytes seal(ByteSpan key, uint32_t seqno, ByteSpan payload);
 // Checks the trailer (constant time) and returns the payload; kCrypto when it does not match.

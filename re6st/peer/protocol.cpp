@@ -259,9 +259,8 @@ std::optional<Bytes> Protocol::processVersion(Time now, ByteSpan version, const 
 
 // A version is a packed integer followed by the CA's RSA-SHA512 signature of it.
 bool Protocol::verifyVersion(ByteSpan version) const {
-  if (version.empty()) return false;
-  size_t n = 1 + (version[0] >> 5);
-  if (version.size() <= n) return false;
+  size_t n = 0;
+  if (!unpackInteger(version, &n) || version.size() <= n) return false;
   return id_.ca.publicKey().verifySha512(version.first(n), version.subspan(n)).ok();
 }
 

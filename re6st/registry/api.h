@@ -132,7 +132,7 @@ class Api {
   Outcome revoke(const Args& a, int64_t now_us);
   Outcome updateHMAC(int64_t now_us);
 
-  Result<std::string> issue(const std::string& prefix, crypto::Name subject, const crypto::PublicKey& key,
+  Result<crypto::Certificate> issue(const std::string& prefix, crypto::Name subject, const crypto::PublicKey& key,
                             int64_t now_s, std::optional<int64_t> not_after);
   int64_t smallestSubjectSerial() const;
   std::optional<std::string> communityOf(const std::string& location) const;

@@ -47,20 +47,20 @@ int64_t Api::smallestSubjectSerial() const {
   return n;
 }
 
-Result<std::string> Api::issue(const std::string& prefix, crypto::Name subject, const crypto::PublicKey& key,
+Result<crypto::Certificate> Api::issue(const std::string& prefix, crypto::Name subject, const crypto::PublicKey& key,
                                int64_t now_s, std::optional<int64_t> not_after) {
   auto last = store_.getInt("serial");
   if (!last) return last.error();
   int64_t serial = last->value_or(0) + 1;
   RE6ST_TRY(store_.setInt("serial", serial));
   std::string subject_serial = crypto::nameField(subject, "serialNumber").value_or("0");
-  auto pem = issueNodeCertificate(ca_, ca_key_, key, std::move(subject), subject_serial, cnFromBits(prefix),
-                                  serial, now_s, not_after.value_or(now_s + kCertDuration));
-  if (!pem) return pem.error();
+  auto cert = issueNodeCertificate(ca_, ca_key_, key, std::move(subject), subject_serial, cnFromBits(prefix),
+                                   serial, now_s, not_after.value_or(now_s + kCertDuration));
+  if (!cert) return cert.error();
   auto row = store_.findRow(prefix);
   if (!row) return row.error();
-  RE6ST_TRY(store_.setRow(prefix, *row ? (*row)->email : std::nullopt, *pem));
-  return pem;
+  RE6ST_TRY(store_.setRow(prefix, *row ? (*row)->email : std::nullopt, cert->pem()));
+  return cert;
 }
 
 Outcome Api::hello(const Args& a, int64_t now_us) {
@@ -138,8 +138,7 @@ Outcome Api::requestCertificate(const Args& a, int64_t now_us) {
   std::erase_if(subject, [](auto& f) { return f.name == "serialNumber"; });
   subject.push_back({"serialNumber", std::to_string(smallestSubjectSerial()), 0});
   int64_t now_s = now_us / 1000000;
-  auto pem = issue(*prefix, subject, csr->key, now_s, std::nullopt);
-  auto cert = pem ? crypto::Certificate::parsePem(*pem) : Result<crypto::Certificate>(pem.error());
+  auto cert = issue(*prefix, subject, csr->key, now_s, std::nullopt);
   if (!cert || !t.commit()) {
     if (first) prefix_.clear();
     if (!cert) LOG_ERROR("requestCertificate: " + cert.error().message);
@@ -148,7 +147,7 @@ Outcome Api::requestCertificate(const Args& a, int64_t now_us) {
   auto sn = parseInt(cert->subjectField("serialNumber").value_or(""));
   info_[*prefix] = CertInfo{int64_t(cert->serialU64().value_or(0)), cert->notAfter(), sn};
   LOG_INFO("new certificate " + cnFromBits(*prefix) + (email ? " for " + *email : " (anonymous)"));
-  Outcome o = body(*pem);
+  Outcome o = body(cert->pem());
   o.notify_node = first;
   return o;
 }
@@ -169,14 +168,13 @@ Outcome Api::renewCertificate(const Args& a, int64_t now_us) {
   }
   Transaction t(store_);
   if (!t.status()) return status(500);
-  auto fresh = issue(cn, cert->subject(), cert->publicKey(), now_s, not_after);
-  auto parsed = fresh ? crypto::Certificate::parsePem(*fresh) : Result<crypto::Certificate>(fresh.error());
+  auto parsed = issue(cn, cert->subject(), cert->publicKey(), now_s, not_after);
   if (!parsed || !t.commit()) return status(500);
   auto& info = info_[cn];
   info.serial = int64_t(parsed->serialU64().value_or(0));
   info.not_after = parsed->notAfter();
   LOG_INFO("renewed certificate " + cnFromBits(cn));
-  return body(*fresh);
+  return body(parsed->pem());
 }
 
 Outcome Api::getNetworkConfig(const Args& a) {

@@ -1,7 +1,6 @@
-// Certificate requests as the registry reads them: PKCS#10 PEM from re6st-conf, whose
-// subject is often EMPTY (anonymous registration), which mbedTLS 2.28's CSR parser
-// refuses. This reader walks the DER itself, keeps subject and key, and checks the
-// self-signature (re6st-registry does not; we refuse forged requests). Pure.
+// Certificate requests as the registry accepts them: PKCS#10 PEM from re6st-conf (subject
+// often EMPTY), parsed by crypto::Csr, which checks the self-signature (re6st-registry
+// does not; we refuse forged requests), restricted to RSA node keys. Pure.
 #pragma once
 
 #include <string_view>

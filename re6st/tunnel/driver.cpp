@@ -3,6 +3,7 @@
 // and "up" when the first record from the peer authenticates (both directions proven);
 // they go down on close, peer close, dead-peer timeout or a fatal I/O error — each
 // tunnel alone, never its neighbours.
+#include <algorithm>
 #include <cstring>
 
 #include "re6st/base/log.h"
@@ -250,7 +251,10 @@ void Transport::onRecord(Tunnel& t, std::span<uint8_t> record) {
         LOG_DEBUG(s.error().message);
       break;
     case RecordKind::kClose:
-      return removeTunnel(t.id, "closed by peer: " + asString(ByteSpan(out.data(), r->size)), false);
+      // The sender caps its reason at 200 bytes (Session::sealClose); so does the log.
+      return removeTunnel(
+          t.id, "closed by peer: " + asString(ByteSpan(out.data(), std::min<size_t>(r->size, 200))),
+          false);
     case RecordKind::kKeepalive:
       break;
   }

@@ -58,7 +58,7 @@ struct Manager::Connection {
 // multiplier until no route uses it, lock it, tell the peer (code 2 from the client,
 // code 3 from the server once locked too); the client closes on code 3.
 struct Manager::Killer {
-  enum class State { kIdle, kDrainMultipliering, kLockMultipliering, kLocked, kUnlocking };
+  enum class State { kIdle, kDraining, kLocking, kLocked, kUnlocking };
   std::string peer;
   bool client = false;
   Time timeout;
@@ -440,17 +440,17 @@ void Manager::runKiller(Time now, Killer& k) {
       if (it == view_->neighbours.end()) return;  // not identified yet
       k.ref = it->second.ref;
       k.savedMultiplier = view_->multipliers[k.ref];
-      k.state = S::kDrainMultipliering;
+      k.state = S::kDraining;
       emit(SetCostMultiplier{k.ref, kDrainMultiplier});
       return;
     }
-    case S::kDrainMultipliering:
+    case S::kDraining:
       // Wait until no route uses the neighbour (and the dump is unambiguous).
       if (view_->neighbours.count(k.peer) || view_->unidentifiedRoutes) return;
       emit(SetCostMultiplier{k.ref, kLockMultiplier});
-      k.state = S::kLockMultipliering;
+      k.state = S::kLocking;
       return;
-    case S::kLockMultipliering:
+    case S::kLocking:
       if (view_->locked.count(k.ref)) {
         k.state = S::kLocked;
         k.timeout = now + 2 * config_.timeout;

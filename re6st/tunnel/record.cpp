@@ -28,6 +28,9 @@ uint64_t readCounter(const uint8_t* p) {
 // ---- ReplayWindow -------------------------------------------------------------------
 
 bool ReplayWindow::check(uint64_t counter) const {
+  // The last counter would wrap top_ to 0 and reopen the whole window; senders rekey
+  // long before it (2^32 records), so it is never legitimate.
+  if (counter == UINT64_MAX) return false;
   if (counter >= top_) return true;
   // One word is kept spare so that sliding forward clears whole words (RFC 6479 §2).
   if (top_ - counter > kWindowBits - 64) return false;

@@ -73,3 +73,36 @@ TEST_CASE("Control client reports a missing node in one line") {
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message.find("re6st-no-such-socket.sock") != std::string::npos);
 }
+
+TEST_CASE("A client that never reads its answers does not stall the others") {
+  loop::Loop loop;
+  node::ControlServer server(loop, [](const json& req) -> json {
+    if (req["cmd"] == "big") return {{"data", std::string(100000, 'x')}};
+    return {{"prefix", "1/16"}};
+  });
+  std::string path = sockPath() + ".stall";
+  REQUIRE(server.listen(path).ok());
+  std::atomic<bool> done{false};
+  json quick;
+  bool answeredInTime = false;
+  std::thread client([&] {
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.data(), path.size());
+    bool connected = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    std::string many;
+    for (int i = 0; i < 100; ++i) many += "{\"cmd\":\"big\"}\n";  // ~10 MB of answers, unread
+    if (connected) (void)!send(fd, many.data(), many.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    usleep(100000);
+    auto r = node::controlRequest(path, {{"cmd", "status"}}, 500);
+    answeredInTime = r.ok();
+    if (r.ok()) quick = *r;
+    close(fd);
+    done = true;
+  });
+  serve(loop, done);
+  client.join();
+  CHECK(answeredInTime);
+  CHECK(quick["prefix"] == "1/16");
+}

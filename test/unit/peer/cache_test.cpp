@@ -21,6 +21,19 @@ TEST_CASE("address lists keep their order unless the new one is preferred", "[pe
   CHECK(cache.getAddress("0010") == "b;a;c");
 }
 
+TEST_CASE("ordering a peer-sized address list is not quadratic", "[peer][cache]") {
+  // A 64 KiB code 1 message holds thousands of entries: ranks must not be searched
+  // linearly inside the sort (this took minutes before).
+  std::string a, reversed;
+  for (int i = 0; i < 8000; ++i) {
+    std::string e = std::to_string(i) + ",1,udp";
+    a += (a.empty() ? "" : ";") + e;
+    reversed = e + (reversed.empty() ? "" : ";") + reversed;
+  }
+  CHECK(orderAddresses(a, reversed) == reversed);
+  CHECK(orderAddresses(reversed, a + ";x") == a);
+}
+
 TEST_CASE("failure marks hide a peer until cleared", "[peer][cache]") {
   SeededRandom r(2);
   MemoryPeerCache cache("0001", r);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "re6st/crypto/csr.h"
 #include "registry_fixture.h"
 
 using namespace r6reg;
@@ -184,4 +185,24 @@ TEST_CASE("cleanup frees certificates expired past the grace period", "[api]") {
   // The registry node's certificate is never deleted; the other one is.
   CHECK(f.api->issuedCount() == 1);
   CHECK(f.get("/hello?client_prefix=00000000000000000001&protocol=10").response.status == 404);
+}
+
+TEST_CASE("requestCertificate refuses bad or DER requests without using the token", "[api]") {
+  Fixture f;
+  REQUIRE(f.get("/addToken?email=bob%40example.com&token=tok").response.status == 204);
+  auto k = nodeKey();
+  std::string pem = csrFor(k, {});
+  std::string der = asString(crypto::Csr::parse(pem).value().der());
+  std::string forged = pem;
+  forged[forged.size() / 2] = forged[forged.size() / 2] == 'A' ? 'B' : 'A';
+  for (const std::string& req : {std::string("junk"), der, forged, pem.substr(0, pem.size() / 2)}) {
+    http::Query q;
+    q.add("token", "tok");
+    q.add("req", req);
+    CHECK(f.get("/requestCertificate?" + http::encodeQuery(q)).response.status == 500);
+  }
+  http::Query q;
+  q.add("token", "tok");
+  q.add("req", pem);
+  CHECK(f.get("/requestCertificate?" + http::encodeQuery(q)).response.status == 200);
 }
