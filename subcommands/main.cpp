@@ -28,6 +28,8 @@ const Subcommand kSubcommands[] = {
     {"babel", nullptr, "run only the Babel router (testing, small routers)", runBabel},
     {"sim", nullptr, "simulate a network of N nodes on a virtual clock", runSim},
     {"tunnel", nullptr, "bring up one tunnel without the rest of the node (testing)", runTunnel},
+    {"upnp", nullptr, "map ports on the UPnP gateway without the rest of the node (testing)",
+     runUpnp},
 };
 
 void usage(std::ostream& os) {

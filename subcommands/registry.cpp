@@ -57,8 +57,16 @@ Result<ApiOptions> apiOptions(const cli::RegistryOptions& o, size_t network_len)
     if (!map) return map.error().wrap(*o.community);
     a.communities = *map;
   }
-  if (!o.same_country.empty())
+  // registry.py: a GeoIP2 country database named by the environment, as for the nodes.
+  if (const char* mmdb = getenv("GEOIP2_MMDB"); mmdb && *mmdb) {
+    auto bytes = crypto::readFile(mmdb, size_t(512) << 20);  // GeoLite2-City is ~70 MB
+    if (!bytes) return bytes.error().wrap("GEOIP2_MMDB");
+    auto db = registry::GeoIp::open(toBytes(*bytes));
+    if (!db) return db.error().wrap(std::string("GEOIP2_MMDB ") + mmdb);
+    a.geoip = std::make_shared<const registry::GeoIp>(std::move(*db));
+  } else if (!o.same_country.empty()) {
     return makeError(Code::kUnsupported, "Can not respect 'same_country' network configuration (GEOIP2_MMDB not set)");
+  }
   return a;
 }
 
@@ -106,6 +114,8 @@ int serve(const cli::RegistryOptions& o, Io& io) {
   registry::ServiceOptions so;
   so.listen = *listen;
   so.mailhost = o.mailhost;
+  // re6st-registry reads babeld's socket in --run; our node answers on re6st.sock there.
+  so.control_socket = (std::filesystem::path(o.run) / "re6st.sock").string();
   char host[256] = "localhost";
   gethostname(host, sizeof host - 1);
   so.smtp = {host, o.smtp_starttls, o.smtp_user, o.smtp_pwd};

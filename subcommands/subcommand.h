@@ -25,5 +25,6 @@ int runStatus(const Args& args, Io& io);
 int runBabel(const Args& args, Io& io);
 int runSim(const Args& args, Io& io);
 int runTunnel(const Args& args, Io& io);
+int runUpnp(const Args& args, Io& io);
 
 }  // namespace re6st::cmd

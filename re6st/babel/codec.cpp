@@ -23,7 +23,10 @@ struct ParseState {
   std::optional<Ipv6> nexthop4;
   std::optional<Ipv6> default6;
   std::optional<Ipv6> default4;
+  std::optional<Ipv6> default46;  // AE 4 has its own default prefix (babeld, RFC 9229 §4)
 };
+
+bool isV4Ae(uint8_t ae) { return ae == kAeIpv4 || ae == kAeV4viaV6; }
 
 // Reads a network prefix of the given AE (§4.1.4), with `omitted` leading bytes taken from
 // the default prefix. Returns false when the encoding is invalid.
@@ -40,13 +43,14 @@ bool readPrefix(Reader& r, uint8_t ae, int plen, int omitted, const ParseState& 
     if (!r.ok()) return false;
     std::copy(b.begin(), b.end(), out.addr.begin() + omitted);
     out.len = plen;
-  } else if (ae == kAeIpv4) {
+  } else if (isV4Ae(ae)) {
     if (plen > 32) return false;
     int total = (plen + 7) / 8;
+    const std::optional<Ipv6>& def = ae == kAeIpv4 ? st.default4 : st.default46;
     if (omitted > total || omitted > 4) return false;
-    if (omitted > 0 && !st.default4) return false;
+    if (omitted > 0 && !def) return false;
     out.addr = kV4Mapped;
-    if (omitted > 0) std::memcpy(out.addr.data() + 12, st.default4->data() + 12, omitted);
+    if (omitted > 0) std::memcpy(out.addr.data() + 12, def->data() + 12, omitted);
     ByteSpan b = r.take(total - omitted);
     if (!r.ok()) return false;
     std::copy(b.begin(), b.end(), out.addr.begin() + 12 + omitted);
@@ -69,8 +73,9 @@ bool readPrefix(Reader& r, uint8_t ae, int plen, int omitted, const ParseState& 
   return true;
 }
 
-// Reads a bare address (IHU, Next Hop): AE 1, 2 or 3.
+// Reads a bare address (IHU, Next Hop): AE 1, 2 or 3 (AE 4 carries no address).
 bool readAddress(Reader& r, uint8_t ae, Ipv6& out) {
+  if (ae == kAeV4viaV6) return false;
   Prefix p;
   ParseState none;
   int plen = ae == kAeIpv6 ? 128 : ae == kAeIpv4 ? 32 : ae == kAeLinkLocal ? 64 : -1;
@@ -98,7 +103,7 @@ bool readSubTlvs(Reader& r, F on) {
 bool readSource(ByteSpan body, uint8_t ae, Prefix& src) {
   Reader r(body);
   int plen = r.u8();
-  if (!r.ok() || plen == 0 || (ae != kAeIpv6 && ae != kAeIpv4)) return false;
+  if (!r.ok() || plen == 0 || (ae != kAeIpv6 && !isV4Ae(ae))) return false;
   ParseState none;
   if (!readPrefix(r, ae, plen, 0, none, src)) return false;
   return r.empty();
@@ -179,16 +184,20 @@ bool parseUpdate(Reader& r, ParseState& st, std::vector<Tlv>& out) {
   u.interval = r.u16();
   u.seqno = r.u16();
   u.metric = r.u16();
-  if (!r.ok() || u.ae == kAeLinkLocal || u.ae > kAeLinkLocal) return false;
+  // AE 3 never appears in an Update (§4.6.9); AE 4 is RFC 9229's v4-via-v6.
+  if (!r.ok() || u.ae == kAeLinkLocal || u.ae > kAeV4viaV6) return false;
   if (!readPrefix(r, u.ae, plen, omitted, st, u.dst)) return false;
   // §4.6.9: the flags take effect even if the TLV is later ignored.
   if (u.flags & kFlagDefaultPrefix) {
     if (u.ae == kAeIpv6) st.default6 = u.dst.addr;
     if (u.ae == kAeIpv4) st.default4 = u.dst.addr;
+    if (u.ae == kAeV4viaV6) st.default46 = u.dst.addr;
   }
   if ((u.flags & kFlagRouterId) && u.ae != kAeWildcard) {
-    RouterId id;
-    std::copy(u.dst.addr.begin() + 8, u.dst.addr.end(), id.begin());
+    // §4.6.9: the low 64 bits of the address; an IPv4 address is zero-extended (babeld).
+    RouterId id{};
+    if (isV4Ae(u.ae)) std::copy(u.dst.addr.begin() + 12, u.dst.addr.end(), id.begin() + 4);
+    else std::copy(u.dst.addr.begin() + 8, u.dst.addr.end(), id.begin());
     st.routerId = id;
   }
   bool seen = false;
@@ -200,8 +209,9 @@ bool parseUpdate(Reader& r, ParseState& st, std::vector<Tlv>& out) {
   }
   if (st.routerId) u.routerId = *st.routerId;
   if (u.ae == kAeIpv4) {
-    if (!st.nexthop4) return false;
-    u.nexthop = *st.nexthop4;
+    // §4.6.9: an IPv4 route needs an IPv4 next hop; a retraction does not (babeld).
+    if (st.nexthop4) u.nexthop = *st.nexthop4;
+    else if (u.metric != kInfinity) return false;
   } else {
     u.nexthop = st.nexthop6;
   }
@@ -214,10 +224,12 @@ bool parseRouteReq(Reader& r, std::vector<Tlv>& out) {
   q.ae = r.u8();
   int plen = r.u8();
   ParseState none;
-  if (!r.ok() || q.ae == kAeLinkLocal || q.ae > kAeLinkLocal) return false;
+  // Requests name a prefix, not a next hop: AE 4 reads as AE 1 (babeld accepts both).
+  if (!r.ok() || q.ae == kAeLinkLocal || q.ae > kAeV4viaV6) return false;
   if (!readPrefix(r, q.ae, plen, 0, none, q.dst)) return false;
   bool seen = false;
   if (!readSubTlvs(r, sourceOnly(q.ae, q.src, seen))) return false;
+  if (q.ae == kAeV4viaV6) q.ae = kAeIpv4;
   out.push_back(q);
   return true;
 }
@@ -231,12 +243,13 @@ bool parseSeqnoReq(Reader& r, std::vector<Tlv>& out) {
   r.u8();
   ByteSpan id = r.take(8);
   ParseState none;
-  if (!r.ok() || q.ae == kAeWildcard || q.ae >= kAeLinkLocal) return false;
+  if (!r.ok() || q.ae == kAeWildcard || q.ae == kAeLinkLocal || q.ae > kAeV4viaV6) return false;
   std::copy(id.begin(), id.end(), q.routerId.begin());
   if (!readPrefix(r, q.ae, plen, 0, none, q.dst)) return false;
   bool seen = false;
   if (!readSubTlvs(r, sourceOnly(q.ae, q.src, seen))) return false;
   if (q.hopCount == 0) return false;  // §4.6.11: hop count 0 is invalid
+  if (q.ae == kAeV4viaV6) q.ae = kAeIpv4;
   out.push_back(q);
   return true;
 }

@@ -27,6 +27,8 @@ enum TlvType : uint8_t {
 enum SubTlvType : uint8_t { kSubPad1 = 0, kSubPadN = 1, kSubTimestamp = 3, kSubSource = 128 };
 // Address encodings (RFC 8966 §4.1.4).
 constexpr uint8_t kAeWildcard = 0, kAeIpv4 = 1, kAeIpv6 = 2, kAeLinkLocal = 3;
+// RFC 9229 §2: an IPv4 prefix whose next hop is IPv6 (v4-via-v6), Update TLVs only.
+constexpr uint8_t kAeV4viaV6 = 4;
 
 constexpr uint8_t kMagic = 42;
 constexpr uint8_t kVersion = 2;
@@ -51,6 +53,8 @@ struct Ihu {
   // babeld: (origin = the Hello's timestamp echoed, receive = when it arrived here).
   std::optional<std::pair<uint32_t, uint32_t>> timestamp;
 };
+// Writing an IPv4 Update: ae kAeV4viaV6 sends AE 4; otherwise AE 1, preceded by a Next
+// Hop TLV (AE 1) carrying `nexthop` when it is an IPv4 address (babeld's behaviour).
 struct Update {
   uint8_t ae = kAeIpv6;
   uint8_t flags = 0;
@@ -61,6 +65,7 @@ struct Update {
   Prefix src;  // RFC 9079; len 0 = not source-specific
   RouterId routerId{};  // resolved (parser) / to announce (writer)
   Ipv6 nexthop{};       // resolved by the parser: Next Hop TLV or the packet source
+                        // (IPv4-mapped for AE 1, zero for an AE 1 retraction without one)
 };
 struct RouteReq { uint8_t ae = kAeIpv6; Prefix dst; Prefix src; };  // ae 0: wildcard
 struct SeqnoReq {
@@ -117,9 +122,12 @@ class PacketWriter {
   size_t tlvStart_ = 0;
   std::optional<RouterId> lastRid_;
   std::optional<Ipv6> lastPrefix_;
+  std::optional<Ipv6> lastNexthop4_;
 };
 
 bool isV4Mapped(const Ipv6& a);
+// An IPv4 prefix (IPv4-mapped, length ≥ 96).
+inline bool isV4Prefix(const Prefix& p) { return p.len >= 96 && isV4Mapped(p.addr); }
 const char* tlvName(const Tlv& t);
 
 }  // namespace re6st::babel

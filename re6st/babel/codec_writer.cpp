@@ -95,7 +95,16 @@ void PacketWriter::update(const Update& t) {
     lastRid_ = t.routerId;
   }
   uint8_t ae = t.ae == kAeWildcard ? kAeWildcard : aeOf(t.dst);
-  int plen = ae == kAeWildcard ? 0 : familyLen(t.dst, ae);
+  if (ae == kAeIpv4 && t.ae == kAeV4viaV6) ae = kAeV4viaV6;  // RFC 9229
+  if (ae == kAeIpv4 && isV4Mapped(t.nexthop) && lastNexthop4_ != t.nexthop) {
+    beginTlv(kNextHop);  // §4.6.8: AE 1, reserved, the 4 address bytes
+    w_.u8(kAeIpv4);
+    w_.u8(0);
+    w_.bytes(ByteSpan(t.nexthop.data() + 12, 4));
+    endTlv();
+    lastNexthop4_ = t.nexthop;
+  }
+  int plen = ae == kAeWildcard ? 0 : familyLen(t.dst, ae == kAeV4viaV6 ? kAeIpv4 : ae);
   int total = (plen + 7) / 8;
   int omitted = 0;
   uint8_t flags = 0;
@@ -116,7 +125,8 @@ void PacketWriter::update(const Update& t) {
   w_.u16(t.seqno);
   w_.u16(t.metric);
   if (ae != kAeWildcard) {
-    w_.bytes(ByteSpan(familyBytes(t.dst, ae) + omitted, size_t(total - omitted)));
+    uint8_t fam = ae == kAeV4viaV6 ? kAeIpv4 : ae;
+    w_.bytes(ByteSpan(familyBytes(t.dst, fam) + omitted, size_t(total - omitted)));
   }
   sourceSubTlv(t.src);
   endTlv();

@@ -4,6 +4,8 @@
 // bound to the link-local address itself would not receive the multicast packets.
 #include "re6st/babel/driver.h"
 
+#include <thread>
+
 #include "re6st/base/log.h"
 
 namespace re6st::babel {
@@ -14,6 +16,7 @@ struct Driver::Iface {
   int ifindex = 0;
   bool active = false;
   std::optional<Ipv6> linkLocal;
+  std::optional<Ipv6> ipv4;  // what the core was told (IPv4-mapped)
   std::unique_ptr<loop::Udp> udp;
 };
 
@@ -33,6 +36,19 @@ std::optional<Ipv6> pickLinkLocal(const std::vector<kernel::Address>& addrs, int
   std::optional<Ipv6> first;
   for (const auto& a : addrs) {
     if (a.ifindex != ifindex || a.tentative || !kernel::isLinkLocal(a.prefix.addr)) continue;
+    if (current && a.prefix.addr == *current) return current;
+    if (!first) first = a.prefix.addr;
+  }
+  return first;
+}
+
+// The interface's IPv4 address (the next hop our AE 1 updates announce), keeping the
+// current one while it exists; none means v4-via-v6 (RFC 9229).
+std::optional<Ipv6> pickIpv4(const std::vector<kernel::Address>& addrs, int ifindex,
+                             const std::optional<Ipv6>& current) {
+  std::optional<Ipv6> first;
+  for (const auto& a : addrs) {
+    if (a.ifindex != ifindex || a.tentative) continue;
     if (current && a.prefix.addr == *current) return current;
     if (!first) first = a.prefix.addr;
   }
@@ -65,11 +81,18 @@ Status Driver::start() {
 
 void Driver::stop() {
   if (!running_) return;
-  // Withdrawing our own prefixes first makes the core send their retractions (RFC 8966
-  // §3.5.4, metric infinity) while every socket is still open, so neighbours drop us at
-  // once instead of waiting for our routes to expire, as babeld does on exit.
-  router_.setRedistributed({}, loop_.now());
+  // The core's goodbye (retractions of our prefixes, a wildcard retraction, a short
+  // Hello) goes out while every socket is still open, so neighbours drop us at once
+  // instead of waiting for our routes to expire, as babeld does on exit. Its few
+  // resends are due within tens of milliseconds: wait for them here (babeld sleeps too).
+  router_.shutdown(loop_.now());
   kick();
+  for (int guard = 0; router_.shutdownPending() && guard < 10; ++guard) {
+    Duration wait = router_.nextTimeout() - loop_.now();
+    if (wait > Duration::zero()) std::this_thread::sleep_for(std::min<Duration>(wait, milliseconds(50)));
+    router_.handleTimeout(loop_.now());
+    kick();
+  }
   running_ = false;
   // Leaving interfaces lets the core send what it sends on the way out while the
   // sockets are still open; its RemoveRoute actions are executed by kick().
@@ -139,9 +162,11 @@ void Driver::checkInterfaces() {
   if (!running_ || ifaces_.empty()) return;
   auto links = kernel_.listLinks();
   auto addrs = kernel_.listAddresses(false);
-  if (!links.ok() || !addrs.ok()) {
+  auto addrs4 = kernel_.listAddresses(true);
+  if (!links.ok() || !addrs.ok() || !addrs4.ok()) {
     LOG_WARNING("babel: cannot list interfaces: " +
-                (links.ok() ? addrs.error().message : links.error().message));
+                (!links.ok() ? links.error().message
+                 : !addrs.ok() ? addrs.error().message : addrs4.error().message));
     return;
   }
   bool changed = false;
@@ -163,6 +188,16 @@ void Driver::checkInterfaces() {
     if (!ifc.active && ready) {
       activate(ifc, *link, *ll);
       changed = true;
+    }
+    if (ifc.active) {
+      auto v4 = pickIpv4(*addrs4, ifc.ifindex, ifc.ipv4);
+      if (v4 != ifc.ipv4) {
+        LOG_INFO("babel: interface " + name + " IPv4 next hop " +
+                 (v4 ? kernel::formatAddress(*v4) : std::string("none (v4-via-v6)")));
+        ifc.ipv4 = v4;
+        router_.setInterfaceIpv4(ifc.ifindex, v4, loop_.now());
+        changed = true;
+      }
     }
   }
   if (changed) kick();
@@ -199,6 +234,7 @@ void Driver::deactivate(Iface& ifc) {
   ifc.active = false;
   ifc.udp.reset();
   ifc.linkLocal.reset();
+  ifc.ipv4.reset();
 }
 
 void Driver::onDatagram(Iface& ifc, const loop::Datagram& d) {
@@ -229,6 +265,9 @@ kernel::Route Driver::kernelRoute(const Prefix& dst, const Prefix& src, const Ip
   // ::/0 (or 0.0.0.0/0 mapped) as source means "not source-specific".
   if (src.len > (v4 ? 96 : 0)) k.src = src;
   k.gateway = nexthop;
+  // An IPv4 next hop learned from a Next Hop TLV is the neighbour's address on this
+  // link, usually outside our own prefix there: on-link, as babeld installs it.
+  k.onlink = v4 && kernel::isV4(nexthop);
   k.ifindex = ifindex;
   k.prefsrc = v4 ? opt_.prefsrc4 : opt_.prefsrc6;
   k.metric = opt_.kernelMetric;
@@ -249,7 +288,10 @@ void Driver::install(const InstallRoute& r) {
   if (!st.ok()) {
     ++kernelErrors_;
     LOG_WARNING("babel: cannot install " + k.str() + ": " + st.error().message);
+    // Whatever the kernel holds for this key is stale now: drop it, and let the core
+    // pick another route (or retract) and retry this one later.
     remove(RemoveRoute{r.dst, r.src, r.nexthop, r.ifindex, kInfinity});
+    router_.routeRefused(r.dst, r.src, r.nexthop, r.ifindex, loop_.now());
     return;
   }
   LOG_DEBUG("babel: installed " + k.str());

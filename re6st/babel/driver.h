@@ -53,9 +53,9 @@ class Driver {
   // Flushes stale routes of our protocol (a previous run that crashed), starts the
   // timers. Interfaces may be added before or after.
   Status start();
-  // Clean exit: retracts our prefixes (the core's redistributed set is emptied, so
-  // neighbours drop us at once), removes every interface from the core, deletes every
-  // route we installed, flushes our protocol and stops the timers. Idempotent.
+  // Clean exit: the core's shutdown() goodbye (retractions, resent a few times within
+  // ~30 ms, stop() blocks for them), removes every interface from the core, deletes
+  // every route we installed, flushes our protocol and stops the timers. Idempotent.
   void stop();
 
   // Interfaces by name; an interface that does not exist yet or has no link-local

@@ -20,7 +20,7 @@ class Feasibility {
  public:
   Feasibility(const RouteKey& key, const SourceTable& sources) : key_(key), sources_(sources) {}
   bool usable(const Route& r) {
-    if (r.metric >= kInfinity) return false;
+    if (r.metric >= kInfinity || r.refused) return false;
     if (!cached_ || rid_ != r.routerId) {
       rid_ = r.routerId;
       fd_ = sources_.find({r.routerId, key_.first, key_.second});

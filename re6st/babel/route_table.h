@@ -22,6 +22,7 @@ struct Route {
   Ipv6 nexthop{};
   Duration interval{};
   Time expires{};
+  bool refused = false;  // the kernel refused to install it: not selectable for a while
 };
 
 struct Destination {

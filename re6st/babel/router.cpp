@@ -173,10 +173,28 @@ void RouterState::housekeeping(Time now) {
   }
   for (const auto& key : dead) flushNeighbour(key, now);
   expireRoutes(now);
+  retryRefused(now);
   sources.expire(now, seconds(200));
   for (auto it = forwarded.begin(); it != forwarded.end();) {
     if (now - it->second > seconds(5)) it = forwarded.erase(it);
     else ++it;
+  }
+}
+
+// Refused routes become selectable again after kRefusedRetry: the kernel may accept
+// them now (an interface address appeared, a conflicting route went away).
+void RouterState::retryRefused(Time now) {
+  for (auto it = refused.begin(); it != refused.end();) {
+    if (now < it->second) {
+      ++it;
+      continue;
+    }
+    auto dit = routes.find(it->first);
+    if (dit != routes.end()) {
+      for (Route& r : dit->second.routes) r.refused = false;
+      reselect(it->first, dit->second, now);
+    }
+    it = refused.erase(it);
   }
 }
 
@@ -259,14 +277,60 @@ void Router::setRedistributed(std::vector<Xroute> routes, Time now) {
   s_->flushTriggered(now);
 }
 
+void Router::setInterfaceIpv4(int ifindex, std::optional<Ipv6> address, Time now) {
+  auto it = s_->ifaces.find(ifindex);
+  if (it == s_->ifaces.end() || it->second.ipv4 == address) return;
+  it->second.ipv4 = address;
+  // Neighbours must learn the new IPv4 next hop (or the switch to v4-via-v6) at once.
+  if (!s_->down) s_->sendFullDump(it->second, kMulticast, now);
+}
+
+void Router::routeRefused(const Prefix& dst, const Prefix& src, const Ipv6& nexthop,
+                          int ifindex, Time now) {
+  RouteKey key{dst, src};
+  auto dit = s_->routes.find(key);
+  if (dit == s_->routes.end()) return;
+  Destination& d = dit->second;
+  std::pair<Ipv6, int> hop{nexthop, ifindex};
+  bool marked = false;
+  for (Route& r : d.routes) {
+    if (r.nexthop != nexthop || r.neighbour->ifindex != ifindex) continue;
+    r.refused = true;
+    marked = true;
+  }
+  if (!marked) return;  // already gone: nothing to reselect
+  s_->refused[key] = now + kRefusedRetry;
+  // The driver dropped the kernel's route for the key; only forget ours if it was this
+  // one (a later InstallRoute may be queued behind the refused one).
+  if (d.installed == hop) d.installed.reset();
+  s_->reselect(key, d, now);
+  s_->maybeFlush(now);
+}
+
+void Router::shutdown(Time now) {
+  if (s_->down) return;
+  s_->down = true;
+  s_->triggered.clear();
+  s_->flushAt.reset();
+  s_->goodbyesLeft = kGoodbyes;
+  s_->sendGoodbye(now);
+}
+
+bool Router::shutdownPending() const { return s_->down && s_->goodbyesLeft > 0; }
+
 Status Router::handlePacket(Time now, int ifindex, const Ipv6& src, const Ipv6& dst,
                             ByteSpan bytes) {
+  if (s_->down) return makeError(Code::kInvalid, "babel: shut down");
   Status st = s_->receive(now, ifindex, src, dst, bytes);
   s_->maybeFlush(now);
   return st;
 }
 
 void Router::handleTimeout(Time now) {
+  if (s_->down) {
+    if (s_->goodbyesLeft > 0 && now >= s_->nextGoodbye) s_->sendGoodbye(now);
+    return;
+  }
   if (now >= s_->nextHousekeeping) {
     s_->housekeeping(now);
     s_->nextHousekeeping = now + s_->housekeepingInterval();
@@ -289,6 +353,9 @@ void Router::handleTimeout(Time now) {
 }
 
 Time Router::nextTimeout() const {
+  if (s_->down) {
+    return s_->goodbyesLeft > 0 ? s_->nextGoodbye : s_->nextHousekeeping + seconds(3600);
+  }
   Time t = s_->nextHousekeeping;
   if (s_->flushAt) t = std::min(t, *s_->flushAt);
   if (s_->nextUpdate) t = std::min(t, *s_->nextUpdate);

@@ -75,6 +75,10 @@ struct Config {
   std::optional<Key> signKey;         // RFC 8967: sign every packet with it
   std::vector<Key> acceptKeys;        // verify with any; when non-empty, unsigned packets drop
   std::vector<Xroute> redistribute;
+  // RFC 9229: on an interface without an IPv4 address, IPv4 routes go out as v4-via-v6
+  // (AE 4, our link-local address as next hop), as babeld ≥ 1.12 does on Linux ≥ 5.2.
+  // Off: IPv4 routes are only announced where the interface has an IPv4 address.
+  bool v4viav6 = true;
 };
 
 // Actions. An InstallRoute replaces any installed route with the same (dst, src); it is
@@ -144,6 +148,26 @@ class Router {
 
   // Replaces the set of originated routes (e.g. a node becoming a gateway).
   void setRedistributed(std::vector<Xroute> routes, Time now);
+
+  // Our IPv4 address (IPv4-mapped) on an interface, or none. With one, IPv4 routes go
+  // out there as AE 1 with it as next hop (RFC 8966 §4.6.8); without, as v4-via-v6.
+  void setInterfaceIpv4(int ifindex, std::optional<Ipv6> address, Time now);
+
+  // The kernel refused the InstallRoute (dst, src, nexthop, ifindex) and the driver
+  // removed what it had for (dst, src): the route is not installed, so
+  // the core selects another route if one is feasible (or retracts the destination),
+  // and retries the refused one after a while (kRefusedRetry in router.cpp).
+  void routeRefused(const Prefix& dst, const Prefix& src, const Ipv6& nexthop, int ifindex,
+                    Time now);
+
+  // Clean exit: every interface at once gets a retraction of each originated route, a
+  // wildcard retraction (RFC 8966 §4.6.9: everything we announced) and a Hello with a
+  // short interval, as babeld does on exit; resent a few times (§3.7.2 "MAY send … a
+  // small number of times") at nextTimeout() while shutdownPending(). The core then
+  // sends nothing else and ignores packets; it still emits RemoveRoute when interfaces
+  // are removed.
+  void shutdown(Time now);
+  bool shutdownPending() const;
 
   // One received UDP payload. dst tells multicast from unicast. An error means the
   // packet was dropped (malformed, bad MAC, unknown interface); state is unchanged then.

@@ -13,9 +13,17 @@ namespace {
 
 bool isLinkLocal(const Ipv6& a) { return a[0] == 0xfe && (a[1] & 0xc0) == 0x80; }
 bool isMartian(const Prefix& p) {
-  // Link-local, multicast and v4-mapped destinations are never routed (babeld's martians).
-  return (p.len >= 10 && isLinkLocal(p.addr)) || (p.len >= 8 && p.addr[0] == 0xff) ||
-         isV4Mapped(p.addr);
+  // babeld's martians: link-local and multicast IPv6, loopback 127/8 and multicast or
+  // reserved 224/3 IPv4, and IPv4-mapped space that is not a valid IPv4 prefix.
+  if (isV4Mapped(p.addr)) {
+    if (p.len < 96) return true;
+    return (p.len >= 104 && p.addr[12] == 127) || (p.len >= 99 && p.addr[12] >= 224);
+  }
+  return (p.len >= 10 && isLinkLocal(p.addr)) || (p.len >= 8 && p.addr[0] == 0xff);
+}
+bool hasHello(const ParsedPacket& p) {
+  return std::any_of(p.tlvs.begin(), p.tlvs.end(),
+                     [](const Tlv& t) { return std::holds_alternative<Hello>(t); });
 }
 uint32_t stamp(Time t) { return uint32_t(uint64_t(toMicros(t))); }
 
@@ -84,6 +92,13 @@ Status RouterState::receive(Time now, int ifindex, const Ipv6& src, const Ipv6& 
       !verifyMac(cfg.acceptKeys, p.macs, src, dst, bytes, p.bodyEnd)) {
     return makeError(Code::kCrypto, "babel: no valid MAC from " + formatIpv6(src));
   }
+  // §3.4: a neighbour comes into being with its first Hello; IHUs and updates from an
+  // unknown router are ignored, its requests answered. Under RFC 8967 a packet whose
+  // MAC verified creates the entry (§4.3: the packet-counter and challenge state).
+  if (cfg.acceptKeys.empty() && !neighbours.count({ifindex, src}) && !hasHello(p)) {
+    answerStranger(ifc, src, p, now);
+    return {};
+  }
   Neighbour& n = neighbour(ifindex, src, now);
   if (!cfg.acceptKeys.empty() && !authenticate(ifc, n, p, now)) {
     return makeError(Code::kPermission, "babel: packet counter not validated, challenged " +
@@ -116,6 +131,24 @@ Status RouterState::receive(Time now, int ifindex, const Ipv6& src, const Ipv6& 
   }
   if (acks) emit(ifc, src, *acks);
   return {};
+}
+
+// A router we have no Hello from yet (it just started and asks for our table first):
+// its Route Requests and Ack Requests get answers, the rest waits for its Hello.
+void RouterState::answerStranger(Interface& ifc, const Ipv6& src, const ParsedPacket& p,
+                                 Time now) {
+  bool dumped = false;
+  for (const Tlv& t : p.tlvs) {
+    if (auto* q = std::get_if<RouteReq>(&t)) {
+      if (q->ae != kAeWildcard) sendUpdateTo(ifc, src, {q->dst, q->src}, now);
+      else if (!std::exchange(dumped, true)) sendFullDump(ifc, src, now);
+    } else if (auto* a = std::get_if<AckReq>(&t)) {
+      PacketWriter w = newPacket(ifc);
+      w.ack(Ack{a->opaque});
+      emit(ifc, src, w);
+    }
+  }
+  LOG_DEBUG("babel: packet from " + formatIpv6(src) + " before its first Hello");
 }
 
 void RouterState::onHello(Neighbour& n, const Hello& h, Time now) {
@@ -170,7 +203,10 @@ void RouterState::onUpdate(Neighbour& n, const Update& u, Time now) {
     }
     return;
   }
-  if (u.ae == kAeIpv4 || isMartian(u.dst) || (u.src.len && isMartian(u.src))) return;
+  if (isMartian(u.dst) || (u.src.len && isMartian(u.src))) return;
+  // Source-specific IPv4 routes cannot be installed in Linux (no IPv4 subtrees); babeld
+  // ≥ 1.10 does not route them either.
+  if (isV4Prefix(u.dst) && u.src.len) return;
   if (u.metric != kInfinity && u.routerId == cfg.routerId) return;  // our own, echoed back
   RouteKey key{u.dst, u.src};
   if (xroutes.count(key)) return;  // we originate it ourselves
@@ -227,11 +263,11 @@ void RouterState::onRouteReq(Neighbour& n, const RouteReq& q, Time now) {
   // §3.8.1.1: a wildcard request asks for a full dump; a specific one for one prefix
   // (a retraction if we have no route).
   if (q.ae == kAeWildcard) sendFullDump(ifit->second, n.address, now);
-  else if (q.ae == kAeIpv6) sendUpdateTo(ifit->second, n.address, {q.dst, q.src}, now);
+  else sendUpdateTo(ifit->second, n.address, {q.dst, q.src}, now);  // AE 1 or 2
 }
 
 void RouterState::onSeqnoReq(Neighbour& n, const SeqnoReq& q, Time now) {
-  if (q.ae != kAeIpv6) return;
+  if (q.ae != kAeIpv6 && q.ae != kAeIpv4) return;
   RouteKey key{q.dst, q.src};
   auto ifit = ifaces.find(n.ifindex);
   if (ifit == ifaces.end()) return;

@@ -21,6 +21,7 @@ PacketWriter RouterState::newPacket(Interface& ifc) {
 }
 
 void RouterState::emit(Interface& ifc, const Ipv6& dst, PacketWriter& w) {
+  if (down && !sendingGoodbye) return;  // after shutdown() only the goodbyes go out
   size_t base = 4 + (cfg.signKey ? 6 + ifc.pcIndex.size() : 0);
   if (w.size() <= base) return;
   Bytes bytes = w.finish();
@@ -102,8 +103,9 @@ Update RouterState::announce(const RouteKey& key, const Xroute* x, const Destina
 
 void RouterState::sendFullDump(Interface& ifc, const Ipv6& dst, Time now) {
   PacketWriter w = newPacket(ifc);
-  auto put = [&](const Update& u) {
+  auto put = [&](Update u) {
     if (u.metric == kInfinity) return;  // a dump carries routes, not retractions
+    if (!fitFamily(u, ifc)) return;
     if (w.size() + kUpdateRoom > kMaxPacket) {
       emit(ifc, dst, w);
       w = newPacket(ifc);
@@ -130,11 +132,13 @@ void RouterState::sendPeriodicDump(Time now) {
     if (u.metric == kInfinity) return;
     for (auto& [ifc, w] : outs) {
       if (ifc->link.type == IfType::kTunnel && ifc->ifindex == learnedOn) continue;
+      Update v = u;
+      if (!fitFamily(v, *ifc)) continue;
       if (w.size() + kUpdateRoom > kMaxPacket) {
         emit(*ifc, kMulticast, w);
         w = newPacket(*ifc);
       }
-      w.update(u);
+      w.update(v);
     }
   };
   for (const auto& [key, x] : xroutes) put(announce(key, &x, nullptr, nullptr, now), -1);
@@ -148,7 +152,7 @@ void RouterState::sendPeriodicDump(Time now) {
 
 void RouterState::sendUpdateTo(Interface& ifc, const Ipv6& dst, const RouteKey& key, Time now) {
   auto u = announcement(key, ifc, now);
-  if (!u) return;
+  if (!u || !fitFamily(*u, ifc)) return;
   PacketWriter w = newPacket(ifc);
   w.update(*u);
   emit(ifc, dst, w);
@@ -180,6 +184,7 @@ void RouterState::flushTriggered(Time now) {
     for (auto& [ifc, w] : outs) {
       Update v = u;
       if (ifc->link.type == IfType::kTunnel && ifc->ifindex == learnedOn) v.metric = kInfinity;
+      if (!fitFamily(v, *ifc)) continue;
       if (w.size() + kUpdateRoom > kMaxPacket) {
         emit(*ifc, kMulticast, w);
         w = newPacket(*ifc);
@@ -189,6 +194,60 @@ void RouterState::flushTriggered(Time now) {
   }
   for (auto& [ifc, w] : outs) emit(*ifc, kMulticast, w);
   triggered.clear();
+}
+
+bool RouterState::fitFamily(Update& u, const Interface& ifc) const {
+  if (u.ae == kAeWildcard || !isV4Prefix(u.dst)) return true;
+  // babeld's choice per interface: with an IPv4 address, AE 1 and that address as next
+  // hop (Next Hop TLV, §4.6.8); without, v4-via-v6 (RFC 9229 §2) if enabled.
+  if (ifc.ipv4) {
+    u.ae = kAeIpv4;
+    u.nexthop = *ifc.ipv4;
+    return true;
+  }
+  if (!cfg.v4viav6) return false;
+  u.ae = kAeV4viaV6;
+  u.nexthop = Ipv6{};
+  return true;
+}
+
+void RouterState::sendGoodbye(Time now) {
+  sendingGoodbye = true;
+  for (auto& [idx, ifc] : ifaces) {
+    PacketWriter w = newPacket(ifc);
+    for (const auto& [key, x] : xroutes) {
+      Update u;
+      u.dst = key.first;
+      u.src = key.second;
+      u.seqno = seqno;
+      u.metric = kInfinity;
+      u.interval = centis(updateInterval());
+      if (!fitFamily(u, ifc)) continue;
+      if (w.size() + kUpdateRoom > kMaxPacket) {
+        emit(ifc, kMulticast, w);
+        w = newPacket(ifc);
+      }
+      w.update(u);
+    }
+    // §4.6.9: AE 0 with infinite metric retracts every route we announced on this link,
+    // forwarded ones included, so neighbours do not wait for them to expire.
+    Update all;
+    all.ae = kAeWildcard;
+    all.metric = kInfinity;
+    all.seqno = seqno;
+    all.interval = centis(updateInterval());
+    w.update(all);
+    // babeld: a Hello announcing a 10 ms interval makes neighbours count us as gone
+    // after a few missed ones instead of a few hello intervals.
+    Hello h;
+    h.seqno = ifc.helloSeqno++;
+    h.interval = 1;
+    w.hello(h);
+    emit(ifc, kMulticast, w);
+  }
+  sendingGoodbye = false;
+  --goodbyesLeft;
+  nextGoodbye = now + kGoodbyeGap;
 }
 
 void RouterState::sendRouteRequest(Interface& ifc, const Ipv6& dst, const RouteReq& q) {

@@ -28,6 +28,7 @@ struct Interface {
   Time nextHello{};
   uint32_t pc = 0;  // RFC 8967 §3.1 packet counter and index for this interface
   Bytes pcIndex;
+  std::optional<Ipv6> ipv4;  // our IPv4 address here (IPv4-mapped), next hop for AE 1
 };
 
 using NeighbourKey = std::pair<int, Ipv6>;  // (ifindex, link-local address)
@@ -36,6 +37,12 @@ constexpr size_t kMaxPacket = 1150;  // fits the 1280-byte IPv6 minimum MTU with
 constexpr int kSeqnoRequestHops = 64;  // §3.8.2.1 initial hop count
 // Triggered updates wait this long so that a burst of changes shares packets.
 constexpr Duration kTriggerDelay = milliseconds(30);
+// Shutdown: the goodbye packet goes out this many times, this far apart (babeld sends
+// its wildcard retraction twice, 1 and 10 ms apart, at exit).
+constexpr int kGoodbyes = 3;
+constexpr Duration kGoodbyeGap = milliseconds(10);
+// A route the kernel refused is tried again after this long.
+constexpr Duration kRefusedRetry = seconds(5);
 
 class RouterState {
  public:
@@ -55,6 +62,11 @@ class RouterState {
   std::deque<Action> actions;
   Time nextHousekeeping{};
   std::optional<Time> nextUpdate;  // periodic full dump on all interfaces
+  std::map<RouteKey, Time> refused;  // destinations whose selected route the kernel refused
+  bool down = false;                 // shutdown() was called
+  bool sendingGoodbye = false;       // the only sends allowed once down
+  int goodbyesLeft = 0;
+  Time nextGoodbye{};
 
   Duration updateInterval() const;
   Duration housekeepingInterval() const;
@@ -69,6 +81,7 @@ class RouterState {
   void onRouteReq(Neighbour& n, const RouteReq& q, Time now);
   void onSeqnoReq(Neighbour& n, const SeqnoReq& q, Time now);
   bool authenticate(Interface& ifc, Neighbour& n, const ParsedPacket& p, Time now);
+  void answerStranger(Interface& ifc, const Ipv6& src, const ParsedPacket& p, Time now);
 
   // router.cpp: route bookkeeping
   Neighbour& neighbour(int ifindex, const Ipv6& addr, Time now);
@@ -77,6 +90,7 @@ class RouterState {
   void reselect(const RouteKey& key, Destination& d, Time now);
   void housekeeping(Time now);
   void expireRoutes(Time now);
+  void retryRefused(Time now);
 
   // router_send.cpp
   void sendHello(Interface& ifc, Time now);
@@ -93,6 +107,10 @@ class RouterState {
   Update announce(const RouteKey& key, const Xroute* x, const Destination* d,
                   const Interface* out, Time now);
   void sendPeriodicDump(Time now);  // one full dump on every interface (§3.7.1)
+  // IPv4 updates per interface: AE 1 + our IPv4 next hop, or AE 4 (RFC 9229); false
+  // when the route cannot be announced on ifc (IPv4 without address and v4viav6 off).
+  bool fitFamily(Update& u, const Interface& ifc) const;
+  void sendGoodbye(Time now);  // shutdown(): retractions + short Hello, every interface
   PacketWriter newPacket(Interface& ifc);
   void emit(Interface& ifc, const Ipv6& dst, PacketWriter& w);
 };

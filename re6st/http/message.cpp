@@ -144,7 +144,7 @@ const char* reasonPhrase(int status) {
   }
 }
 
-Bytes serializeResponse(const Response& r, bool keepAlive, bool headRequest) {
+Bytes serializeResponse(const Response& r, bool keepAlive, bool headRequest, bool http10) {
   Bytes out;
   out.reserve(128 + r.body.size());
   int status = r.status >= 100 && r.status <= 999 ? r.status : 500;
@@ -156,6 +156,10 @@ Bytes serializeResponse(const Response& r, bool keepAlive, bool headRequest) {
   bool bodyless = status < 200 || status == 204 || status == 304;
   if (!bodyless) put(out, "Content-Length: " + std::to_string(r.body.size()) + "\r\n");
   if (!keepAlive) put(out, "Connection: close\r\n");
+  // An HTTP/1.0 client keeps the connection only when told so (RFC 9112 §C.2.2); one
+  // that did not ask gets keepAlive false and a closing answer, as from Python's
+  // http.server.
+  if (keepAlive && http10) put(out, "Connection: keep-alive\r\n");
   put(out, "\r\n");
   if (!bodyless && !headRequest) out.insert(out.end(), r.body.begin(), r.body.end());
   return out;

@@ -70,7 +70,10 @@ const char* reasonPhrase(int status);
 // and 304, which carry no body, RFC 9110 §8.6), "Connection: close" when !keepAlive, and
 // the body. A Content-Length or Connection header in r is replaced. Header values with
 // CR or LF are dropped (response splitting).
-Bytes serializeResponse(const Response& r, bool keepAlive, bool headRequest = false);
+// http10: the request was HTTP/1.0, so a kept connection is announced with
+// "Connection: keep-alive".
+Bytes serializeResponse(const Response& r, bool keepAlive, bool headRequest = false,
+                        bool http10 = false);
 
 // A GET request for a client: "GET target HTTP/1.1", Host, then extra headers.
 Bytes serializeGet(std::string_view target, std::string_view host, const Headers& extra,

@@ -70,6 +70,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   State state_ = State::kReading;
   uint64_t seq_ = 0;       // number of the request being handled
   bool keepAlive_ = true;  // of the request being handled
+  bool http10_ = false;    // the request being handled is HTTP/1.0
   bool head_ = false;
   bool inRequest_ = false;   // the slow-client deadline is armed for the current request
   bool processing_ = false;  // process() is on the stack (a handler answered synchronously)
@@ -118,6 +119,7 @@ void Connection::handle(Request request) {
   state_ = State::kHandling;
   inRequest_ = false;
   keepAlive_ = request.keepAlive;
+  http10_ = request.versionMajor == 1 && request.versionMinor == 0;
   head_ = request.method == "HEAD";
   ++seq_;
   ++server_.stats_.requests;
@@ -154,12 +156,12 @@ void Connection::respond(uint64_t seq, Response response) {
 
 void Connection::send(const Response& r, bool keepAlive, bool head) {
   if (server_.options_.serverName.empty() || r.headers.has("Server")) {
-    (void)stream_->write(serializeResponse(r, keepAlive, head));
+    (void)stream_->write(serializeResponse(r, keepAlive, head, http10_));
     return;
   }
   Response copy = r;
   copy.headers.add("Server", server_.options_.serverName);
-  (void)stream_->write(serializeResponse(copy, keepAlive, head));
+  (void)stream_->write(serializeResponse(copy, keepAlive, head, http10_));
 }
 
 void Connection::fail(int status, const std::string& why) {

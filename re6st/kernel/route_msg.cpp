@@ -69,6 +69,7 @@ NlRequest routeRequest(uint16_t type, uint16_t flags, const Route& r) {
   m.rtm_scope = (v4 && !r.gateway && r.type == RouteType::kUnicast) ? RT_SCOPE_LINK
                                                                       : RT_SCOPE_UNIVERSE;
   if (type == RTM_DELROUTE) m.rtm_scope = RT_SCOPE_NOWHERE;  // match any scope
+  if (r.onlink && type != RTM_DELROUTE) m.rtm_flags |= RTNH_F_ONLINK;
   req.header(m);
   req.attr(RTA_DST, wire(r.dst.addr, v4));
   if (r.src.len) req.attr(RTA_SRC, wire(r.src.addr, v4));
@@ -136,6 +137,7 @@ Result<Route> decodeRoute(const NlMessage& msg) {
   r.metric = attrU32(*attrs, RTA_PRIORITY).value_or(0);
   r.table = attrU32(*attrs, RTA_TABLE).value_or(m->rtm_table);
   r.protocol = m->rtm_protocol;
+  r.onlink = (m->rtm_flags & RTNH_F_ONLINK) != 0;
   return r;
 }
 

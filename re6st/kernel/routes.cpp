@@ -82,6 +82,7 @@ std::string Route::str() const {
   s += formatPrefix(dst);
   if (src.len) s += " from " + formatPrefix(src);
   if (gateway) s += " via " + formatAddress(*gateway);
+  if (onlink) s += " onlink";
   if (ifindex) s += " dev " + std::to_string(ifindex);
   if (prefsrc) s += " src " + formatAddress(*prefsrc);
   if (metric) s += " metric " + std::to_string(metric);

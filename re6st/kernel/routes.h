@@ -50,6 +50,9 @@ struct Route {
   uint32_t metric = 0;          // RTA_PRIORITY
   uint32_t table = kTableMain;
   uint8_t protocol = kProtoStatic;  // the Babel driver sets kProtoRe6st
+  // RTNH_F_ONLINK: the gateway is on the link even if no local prefix covers it (an
+  // IPv4 neighbour's address on a tunnel, as babeld installs its IPv4 routes).
+  bool onlink = false;
 
   bool operator==(const Route&) const = default;
   std::string str() const;  // "2001:db8::/64 from ::/0 via fe80::1 dev 3 metric 1024"

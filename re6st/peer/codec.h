@@ -18,9 +18,10 @@
 namespace re6st::peer {
 
 constexpr uint16_t kPort = 326;
-// Protocol version announced in hello0/hello (re6stnet's version.protocol). 7 is the
-// first version whose address lists may carry a country code as 4th field.
-constexpr uint64_t kProtocol = 7;
+// Protocol version announced in hello0/hello (re6stnet's version.protocol; 10 is what
+// current re6stnet and re6st-registry speak, REGISTRY-PROTOCOL.md). Address lists may
+// carry a country code as 4th field from protocol 7 on.
+constexpr uint64_t kProtocol = 10;
 constexpr size_t kHmacLen = 20;        // HMAC-SHA1 output, also the secret length
 constexpr size_t kFingerprintLen = 20;  // SHA-1 of the certificate DER
 constexpr size_t kMaxPacket = 65535;

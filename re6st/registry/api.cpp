@@ -192,7 +192,11 @@ Outcome Api::call(const std::string& name, Args& a, const ApiRequest& req,
   if (name == "getNetworkConfig") return getNetworkConfig(a);
   if (name == "renewCertificate") return renewCertificate(a, now);
   if (name == "getDh") return body(opt_.dh);
-  if (name == "getCountry") return status(400);  // no GeoIP database (§2)
+  if (name == "getCountry") {
+    if (!opt_.geoip) return status(400);  // registry.py without GEOIP2_MMDB (§2)
+    std::string country = opt_.geoip->lookup(a["address"]).first;
+    return country == "*" ? status(204) : body(country);
+  }
   if (name == "revoke") return revoke(a, now);
   if (name == "updateHMAC") return updateHMAC(now);
   if (name == "addToken") return addToken(a, now);
@@ -203,7 +207,7 @@ Outcome Api::call(const std::string& name, Args& a, const ApiRequest& req,
   Outcome o;
   if (name == "getBootstrapPeer") {
     if (prefix_.empty()) return status(500);
-    o.node = NodeWork{NodeWork::kBootstrapPeer, a["cn"], prefix_, std::nullopt, auth ? auth->protocol : 1};
+    o.node = NodeWork{NodeWork::kBootstrapPeer, a["cn"], "", std::nullopt, auth ? auth->protocol : 1};
     return o;
   }
   if (name == "versions" || name == "topology") {
@@ -212,8 +216,12 @@ Outcome Api::call(const std::string& name, Args& a, const ApiRequest& req,
                       std::nullopt, 1};
     return o;
   }
-  // getIPv4Information needs Babel neighbours of the registry node (§2): none here.
-  return status(204);
+  // getIPv4Information: the node of that email, if the registry node routes to it.
+  auto row = store_.rowByEmail(a["email"]);
+  if (!row) return status(500);
+  if (!*row || !(*row)->issued()) return status(204);
+  o.node = NodeWork{NodeWork::kIpv4Info, "", (*row)->prefix, std::nullopt, 1};
+  return o;
 }
 
 // ---- tokens ----

@@ -19,7 +19,9 @@
 #include "re6st/crypto/x509.h"
 #include "re6st/http/query.h"
 #include "re6st/registry/allocator.h"
+#include "re6st/registry/geoip.h"
 #include "re6st/registry/netconfig.h"
+#include "re6st/registry/node_query.h"
 #include "re6st/registry/session.h"
 #include "re6st/registry/store.h"
 
@@ -38,6 +40,9 @@ struct ApiOptions {
   int64_t grace_period = kDefaultGracePeriod;
   std::string dh;                   // content of --dh, served byte for byte
   CommunityMap communities;
+  // The GEOIP2_MMDB database: getCountry, and the community of a request without a
+  // location. Without one getCountry is 400, as from re6st-registry.
+  std::shared_ptr<const GeoIp> geoip;
 };
 
 struct ApiRequest {
@@ -57,7 +62,7 @@ struct ApiResponse {
 struct NodeWork {
   enum Kind { kBootstrapPeer, kVersions, kTopology, kIpv4Info } kind = kBootstrapPeer;
   std::string cn;          // caller (kBootstrapPeer)
-  std::string peer;        // prefix to ask (kBootstrapPeer, kIpv4Info)
+  std::string peer;        // prefix to ask (kIpv4Info; kBootstrapPeer: chosen later)
   std::optional<Bytes> response_key;  // signs the eventual answer
   int protocol = 1;
 };
@@ -86,6 +91,12 @@ class Api {
   ApiResponse finishBootstrap(const NodeWork& w, const std::optional<std::string>& reply);
   ApiResponse finishJson(const NodeWork& w, const std::string& json);
   ApiResponse finishIpv4(const NodeWork& w, const std::optional<std::string>& reply);
+
+  // getBootstrapPeer's peer (registry.py): the routed prefixes are read again only when
+  // the 60-second candidate list is stale or used up (routes: the registry node's).
+  bool bootstrapPeersStale(int64_t now_s) const { return bootstrap_.stale(now_s); }
+  std::string bootstrapPeer(const std::string& cn, int64_t now_s,
+                            const std::optional<std::vector<std::string>>& routes);
 
   // Deletes tokens and certificates expired for more than the grace period; returns the
   // wall time (seconds) of the next expiry to check, or 0 when nothing is pending.
@@ -135,12 +146,23 @@ class Api {
   Result<crypto::Certificate> issue(const std::string& prefix, crypto::Name subject, const crypto::PublicKey& key,
                             int64_t now_s, std::optional<int64_t> not_after);
   int64_t smallestSubjectSerial() const;
-  std::optional<std::string> communityOf(const std::string& location) const;
+  std::optional<std::string> communityOf(const std::string& location, const std::string& ip) const;
   // Recomputes the network config; bumps and re-signs the version when it changed.
   Result<bool> updateNetworkConfig();
   Status increaseVersion();
   Result<std::optional<std::string>> certPem(const std::string& prefix);
   Status freeRow(const std::string& prefix);
+
+  // The in-memory mirror of config rows (registry prefix, network config, version blob):
+  // a request saves it before its transaction and puts it back when the transaction
+  // does not commit, so memory never runs ahead of the database.
+  struct Mirror {
+    std::string prefix;
+    JsonItems config;
+    Bytes version;
+  };
+  Mirror mirror() const { return {prefix_, config_, version_}; }
+  void restore(Mirror m);
 
   ApiOptions opt_;
   Store& store_;
@@ -153,6 +175,7 @@ class Api {
   Bytes version_;
   JsonItems config_;                        // network config without version fields
   std::map<std::string, CertInfo> info_;    // issued certificates by prefix
+  BootstrapPeers bootstrap_;
 };
 
 }  // namespace re6st::registry

@@ -3,7 +3,9 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <functional>
 #include <set>
+#include <tuple>
 
 #include "re6st/base/log.h"
 #include "re6st/base/prefix.h"
@@ -29,7 +31,28 @@ std::optional<int64_t> parseInt(const std::string& s) {
     return std::nullopt;
   return std::stoll(t);
 }
+
+// Runs `undo` when leaving the scope unless dismissed (a request that did not commit).
+class Undo {
+ public:
+  explicit Undo(std::function<void()> undo) : undo_(std::move(undo)) {}
+  ~Undo() {
+    if (undo_) undo_();
+  }
+  Undo(const Undo&) = delete;
+  Undo& operator=(const Undo&) = delete;
+  void dismiss() { undo_ = nullptr; }
+
+ private:
+  std::function<void()> undo_;
+};
 }  // namespace
+
+void Api::restore(Mirror m) {
+  prefix_ = std::move(m.prefix);
+  config_ = std::move(m.config);
+  version_ = std::move(m.version);
+}
 
 Result<std::optional<std::string>> Api::certPem(const std::string& prefix) {
   auto r = store_.findRow(prefix);
@@ -82,10 +105,12 @@ Outcome Api::hello(const Args& a, int64_t now_us) {
   return body(std::move(out));
 }
 
-// Community of a "country,continent" location; without one (no GeoIP here) "*,*".
-std::optional<std::string> Api::communityOf(const std::string& location) const {
+// Community of a "country,continent" location; without one, GeoIP's answer for the
+// client's address (registry.py requestCertificate), or "*,*" without a database.
+std::optional<std::string> Api::communityOf(const std::string& location, const std::string& ip) const {
   if (opt_.communities.empty()) return std::string();
   std::string country = "*", continent = "*";
+  if (location.empty() && opt_.geoip) std::tie(country, continent) = opt_.geoip->lookup(ip);
   if (!location.empty()) {
     auto comma = location.find(',');
     if (comma == std::string::npos || location.find(',', comma + 1) != std::string::npos) return std::nullopt;
@@ -105,6 +130,9 @@ Outcome Api::requestCertificate(const Args& a, int64_t now_us) {
   const std::string& token = a.at("token");
   Transaction t(store_);
   if (!t.status()) return status(500);
+  // The first certificate sets the registry prefix and the first network config; a
+  // failure later in this request rolls the database back, and memory with it.
+  Undo undo([this, saved = mirror()]() mutable { restore(std::move(saved)); });
   std::optional<std::string> email;
   int64_t prefix_len = 0;
   if (!token.empty()) {
@@ -119,7 +147,7 @@ Outcome Api::requestCertificate(const Args& a, int64_t now_us) {
     if (!opt_.anonymous_prefix_length) return status(403);
     prefix_len = opt_.anonymous_prefix_length;
   }
-  auto community = communityOf(a.at("location"));
+  auto community = communityOf(a.at("location"), a.at("ip"));
   if (!community) return status(500);
   auto prefix = allocator_.newPrefix(size_t(prefix_len) + community->size(), *community);
   if (!prefix) {
@@ -140,10 +168,10 @@ Outcome Api::requestCertificate(const Args& a, int64_t now_us) {
   int64_t now_s = now_us / 1000000;
   auto cert = issue(*prefix, subject, csr->key, now_s, std::nullopt);
   if (!cert || !t.commit()) {
-    if (first) prefix_.clear();
     if (!cert) LOG_ERROR("requestCertificate: " + cert.error().message);
     return status(500);
   }
+  undo.dismiss();
   auto sn = parseInt(cert->subjectField("serialNumber").value_or(""));
   info_[*prefix] = CertInfo{int64_t(cert->serialU64().value_or(0)), cert->notAfter(), sn};
   LOG_INFO("new certificate " + cnFromBits(*prefix) + (email ? " for " + *email : " (anonymous)"));
@@ -245,6 +273,12 @@ Outcome Api::revoke(const Args& a, int64_t now_us) {
   const std::string& what = a.at("cn_or_serial");
   Transaction t(store_);
   if (!t.status()) return status(500);
+  Mirror saved = mirror();
+  std::map<std::string, CertInfo> freed;  // put back if the transaction does not commit
+  Undo undo([&] {
+    restore(std::move(saved));
+    info_.insert(freed.begin(), freed.end());
+  });
   CertInfo info;
   if (auto serial = parseInt(what)) {
     // A serial: CRL only; the certificate and its session stay (§8).
@@ -257,6 +291,7 @@ Outcome Api::revoke(const Args& a, int64_t now_us) {
     auto it = info_.find(*prefix);
     if (it == info_.end()) return status(404);
     info = it->second;
+    freed[*prefix] = info;
     if (!freeRow(*prefix) || !allocator_.merge()) return status(500);
   }
   bool changed = false;
@@ -267,6 +302,7 @@ Outcome Api::revoke(const Args& a, int64_t now_us) {
     changed = *r;
   }
   if (!t.commit()) return status(500);
+  undo.dismiss();
   LOG_INFO("revoked " + what + " (serial " + std::to_string(info.serial) + ")");
   Outcome o = status(204);
   o.notify_node = changed;
@@ -276,6 +312,7 @@ Outcome Api::revoke(const Args& a, int64_t now_us) {
 Outcome Api::updateHMAC(int64_t now_us) {
   Transaction t(store_);
   if (!t.status()) return status(500);
+  Undo undo([this, saved = mirror()]() mutable { restore(std::move(saved)); });
   std::optional<Bytes> k[3];
   for (int i = 0; i < 3; ++i) {
     auto v = store_.getBlob(kHmacNames[i]);
@@ -302,6 +339,7 @@ Outcome Api::updateHMAC(int64_t now_us) {
     ok = store_.setBlob(kHmacNames[1], fresh()).ok() && store_.setBlob(kHmacNames[2], Bytes{}).ok();
   }
   if (!ok || !increaseVersion() || !t.commit()) return status(500);
+  undo.dismiss();
   Outcome o = status(204);
   o.notify_node = true;
   return o;

@@ -34,6 +34,12 @@ std::string stripCountry(const std::string& msg) {
 }
 }  // namespace
 
+std::string Api::bootstrapPeer(const std::string& cn, int64_t now_s,
+                               const std::optional<std::vector<std::string>>& routes) {
+  if (routes) bootstrap_.refill(now_s, *routes, prefix_, random_);
+  return bootstrap_.pick(cn, prefix_);
+}
+
 ApiResponse Api::finishBootstrap(const NodeWork& w, const std::optional<std::string>& reply) {
   if (!reply) {
     LOG_INFO("Timeout while querying address for " + cnFromBits(w.peer));

@@ -1,13 +1,12 @@
 #include "re6st/registry/service.h"
 
 #include <algorithm>
-#include <deque>
-#include <map>
-#include <set>
 
 #include "re6st/base/log.h"
 #include "re6st/base/prefix.h"
+#include "re6st/registry/control_query.h"
 #include "re6st/registry/netconfig.h"
+#include "re6st/registry/node_query.h"
 
 namespace re6st::registry {
 
@@ -16,13 +15,11 @@ struct Service::Pending {
   NodeWork work;
   http::Responder responder;
   loop::Timer timer;
-  uint8_t code = 1;
-  std::set<std::string> waiting;                              // prefixes asked, not answered
-  std::map<std::string, std::optional<std::string>> versions;  // kVersions
-  std::map<std::string, std::set<std::string>> graph;          // kTopology, by CN
-  std::deque<std::string> queue;                               // kTopology: CNs to ask
+  std::unique_ptr<ControlQuery> control;  // asking the node's routes first
+  std::optional<NodeQuery> query;         // then the UDP conversation
   bool done = false;
-  Pending(loop::Loop& l, NodeWork w, http::Responder r) : work(std::move(w)), responder(std::move(r)), timer(l) {}
+  Pending(loop::Loop& l, NodeWork w, http::Responder r)
+      : work(std::move(w)), responder(std::move(r)), timer(l) {}
 };
 
 Service::Service(loop::Loop& loop, Api& api, ServiceOptions options, Clock& clock)
@@ -30,14 +27,14 @@ Service::Service(loop::Loop& loop, Api& api, ServiceOptions options, Clock& cloc
       api_(api),
       options_(std::move(options)),
       clock_(clock),
-      server_(loop, [this](http::Request q, const loop::SockAddr& peer, http::Responder r) {
-        onRequest(std::move(q), peer, std::move(r));
-      }),
+      server_(loop, [this](http::Request q, const loop::SockAddr& peer,
+                           http::Responder r) { onRequest(std::move(q), peer, std::move(r)); }),
       udp_(loop),
       cleanup_(loop),
       reaper_(loop) {
   if (options_.mailhost)
-    mailer_ = std::make_unique<Mailer>(loop, *options_.mailhost, options_.smtp, options_.smtp_ca_file);
+    mailer_ =
+        std::make_unique<Mailer>(loop, *options_.mailhost, options_.smtp, options_.smtp_ca_file);
 }
 
 Service::~Service() { close(); }
@@ -92,7 +89,8 @@ void Service::reply(http::Responder& r, const ApiResponse& a) {
   r.respond(std::move(resp));
 }
 
-void Service::onRequest(http::Request request, const loop::SockAddr& peer, http::Responder responder) {
+void Service::onRequest(http::Request request, const loop::SockAddr& peer,
+                        http::Responder responder) {
   if (request.method != "GET") {  // BaseHTTPRequestHandler has only do_GET
     responder.respond(http::Response::error(501));
     return;
@@ -100,7 +98,8 @@ void Service::onRequest(http::Request request, const loop::SockAddr& peer, http:
   ApiRequest q;
   q.target = request.target;
   q.peer_ip = peer.host();
-  if (request.headers.has("X-Forwarded-For")) q.forwarded_for = request.headers.joined("X-Forwarded-For");
+  if (request.headers.has("X-Forwarded-For"))
+    q.forwarded_for = request.headers.joined("X-Forwarded-For");
   if (auto* h = request.headers.find("Host")) q.host = *h;
   if (auto* h = request.headers.find("Re6stHMAC")) q.hmac = *h;
   q.now_us = nowUs();
@@ -120,11 +119,7 @@ void Service::onRequest(http::Request request, const loop::SockAddr& peer, http:
 }
 
 void Service::sendToNode(const std::string& prefix, uint8_t code) {
-  // §12: "<prefix bits>\0<code>".
-  Bytes msg = toBytes(prefix);
-  msg.push_back(0);
-  msg.push_back(code);
-  auto s = udp_.send(options_.node, msg);
+  auto s = udp_.send(options_.node, encodeNodeMessage({prefix, code}));
   if (!s) LOG_DEBUG("registry node: " + s.error().message);
 }
 
@@ -134,116 +129,103 @@ void Service::notifyNode() {
 
 void Service::startNodeWork(const NodeWork& w, http::Responder responder) {
   auto p = std::make_unique<Pending>(loop_, w, std::move(responder));
-  Pending* raw = p.get();
+  Pending& raw = *p;
   pending_.push_back(std::move(p));
-  switch (w.kind) {
+  // topology walks from the registry node alone; getBootstrapPeer reads routes only when
+  // its candidate list is stale (registry.py: 60 s); the others always read them.
+  bool routes =
+      w.kind == NodeWork::kVersions || w.kind == NodeWork::kIpv4Info ||
+      (w.kind == NodeWork::kBootstrapPeer && api_.bootstrapPeersStale(clock_.wallSeconds()));
+  if (routes && !options_.control_socket.empty())
+    askRoutes(raw);
+  else
+    startQuery(raw, routes ? std::optional(std::vector<std::string>()) : std::nullopt);
+}
+
+void Service::askRoutes(Pending& p) {
+  p.control = std::make_unique<ControlQuery>(loop_);
+  p.control->ask(options_.control_socket, {{"cmd", "status"}}, options_.control_timeout,
+                 [this, raw = &p](Result<nlohmann::json> r) {
+                   std::vector<std::string> routed;
+                   if (r && !r->contains("error"))
+                     routed = routedPrefixes(*r, api_.networkBits());
+                   else  // like re6st-registry without babeld: no neighbour, no route
+                     LOG_DEBUG("registry node routes: " +
+                               (r ? r->value("error", std::string("?")) : r.error().message));
+                   startQuery(*raw, routed);
+                 });
+}
+
+void Service::startQuery(Pending& p, const std::optional<std::vector<std::string>>& routes) {
+  std::vector<std::string> targets;
+  NodeQuery::Kind kind = NodeQuery::kAddress;
+  switch (p.work.kind) {
     case NodeWork::kBootstrapPeer:
+      p.work.peer = api_.bootstrapPeer(p.work.cn, clock_.wallSeconds(), routes);
+      targets = {p.work.peer};
+      break;
     case NodeWork::kIpv4Info:
-      raw->code = 1;
+      // registry.py getIPv4Information: only a node routed through a neighbour is asked.
+      if (!routes || !std::binary_search(routes->begin(), routes->end(), p.work.peer)) {
+        p.query.emplace(kind, std::vector<std::string>());
+        return finishPending(p);
+      }
+      targets = {p.work.peer};
       break;
     case NodeWork::kVersions:
-      raw->code = 4;
-      raw->versions[w.peer] = std::nullopt;
+      kind = NodeQuery::kVersions;
+      targets = routes.value_or(std::vector<std::string>());
+      targets.push_back(api_.registryPrefix());
       break;
     case NodeWork::kTopology:
-      raw->code = 5;
+      kind = NodeQuery::kTopology;
+      targets = {api_.registryPrefix()};
       break;
   }
-  raw->waiting.insert(w.peer);
-  sendToNode(w.peer, raw->code);
-  raw->timer.start(options_.node_timeout, [this, raw] { finishPending(*raw, std::nullopt); });
+  p.query.emplace(kind, std::move(targets));
+  for (auto& m : p.query->start()) sendToNode(m.prefix, m.code);
+  armSilence(p);
 }
 
-namespace {
-std::string versionsJson(const std::map<std::string, std::optional<std::string>>& v) {
-  JsonItems items;
-  for (auto& [k, x] : v) items.push_back({k, x ? jsonString(*x) : "null"});
-  return jsonObject(items, false);
+// registry.py waits until 3 s pass without an answer (one address: 3 s in all).
+void Service::armSilence(Pending& p) {
+  p.timer.start(options_.node_timeout, [this, raw = &p] { finishPending(*raw); });
 }
-std::string topologyJson(const std::map<std::string, std::set<std::string>>& g) {
-  JsonItems items;
-  for (auto& [k, s] : g) {
-    std::string list = "[";
-    for (auto& x : s) list += (list.size() > 1 ? ", " : "") + jsonString(x);
-    items.push_back({k, list + "]"});
-  }
-  return jsonObject(items, false);
-}
-
-// Topology reply "N a/l a/l ...": the first N are the peer's tunnels, the rest its
-// incoming peers (re6st/registry.py topology()). Returns the CNs to ask next.
-std::vector<std::string> addTopology(std::map<std::string, std::set<std::string>>& graph, const std::string& from,
-                                     const std::string& payload) {
-  std::vector<std::string> words;
-  size_t pos = 0;
-  while (pos < payload.size()) {
-    size_t b = payload.find_first_not_of(" \t\n", pos);
-    if (b == std::string::npos) break;
-    size_t e = payload.find_first_of(" \t\n", b);
-    words.push_back(payload.substr(b, e == std::string::npos ? std::string::npos : e - b));
-    pos = e == std::string::npos ? payload.size() : e;
-  }
-  if (words.empty() || words[0].size() > 6 || words[0].find_first_not_of("0123456789") != std::string::npos)
-    return {};
-  size_t n = size_t(std::stoul(words[0]));
-  words.erase(words.begin());
-  if (n > words.size() || std::find(words.begin(), words.end(), from) != words.end()) return {};
-  std::vector<std::string> next;
-  for (size_t i = 0; i < words.size(); ++i) {
-    if (!bitsFromCn(words[i])) continue;
-    if (!graph.count(words[i])) next.push_back(words[i]);
-    if (i < n) graph[from].insert(words[i]);
-    else graph[words[i]].insert(from);
-  }
-  graph[from];
-  graph[""].insert(from);
-  return next;
-}
-}  // namespace
 
 void Service::onDatagram(const loop::Datagram& d) {
   // Only our node answers: from [::1] (or the configured node address).
   if (d.from.host() != options_.node.host() || d.from.port() != options_.node.port()) return;
-  std::string s = asString(d.data);
-  size_t nul = s.find('\0');
-  if (nul == std::string::npos || nul + 1 >= s.size()) return;
-  std::string prefix = s.substr(0, nul), payload = s.substr(nul + 2);
-  uint8_t code = uint8_t(s[nul + 1]);
-  if (!isBitString(prefix) || prefix.size() > 128) return;
+  auto answer = parseNodeAnswer(d.data);
+  if (!answer) return;
   for (auto& p : pending_) {
-    if (p->done || p->code != code || !p->waiting.count(prefix)) continue;
-    p->waiting.erase(prefix);
-    if (p->work.kind == NodeWork::kVersions) {
-      p->versions[prefix] = payload;
-      if (p->waiting.empty()) finishPending(*p, std::nullopt);
-    } else if (p->work.kind == NodeWork::kTopology) {
-      for (auto& cn : addTopology(p->graph, cnFromBits(prefix), payload)) {
-        auto bits = bitsFromCn(cn);
-        if (bits && !p->waiting.count(*bits)) {
-          p->waiting.insert(*bits);
-          sendToNode(*bits, 5);
-        }
-      }
-      // Keep listening while answers come (3 s after the last one, like re6st-registry).
-      Pending* raw = p.get();
-      p->timer.start(options_.node_timeout, [this, raw] { finishPending(*raw, std::nullopt); });
-    } else {
-      finishPending(*p, payload);
-    }
+    if (p->done || !p->query) continue;
+    auto step = p->query->onAnswer(*answer);
+    if (!step.accepted) continue;
+    for (auto& m : step.send) sendToNode(m.prefix, m.code);
+    if (p->query->done())
+      finishPending(*p);
+    else
+      armSilence(*p);
     return;
   }
 }
 
-void Service::finishPending(Pending& p, const std::optional<std::string>& payload) {
+void Service::finishPending(Pending& p) {
   if (p.done) return;
   p.done = true;
   p.timer.stop();
   ApiResponse r;
   switch (p.work.kind) {
-    case NodeWork::kBootstrapPeer: r = api_.finishBootstrap(p.work, payload); break;
-    case NodeWork::kIpv4Info: r = api_.finishIpv4(p.work, payload); break;
-    case NodeWork::kVersions: r = api_.finishJson(p.work, versionsJson(p.versions)); break;
-    case NodeWork::kTopology: r = api_.finishJson(p.work, topologyJson(p.graph)); break;
+    case NodeWork::kBootstrapPeer:
+      r = api_.finishBootstrap(p.work, p.query->address());
+      break;
+    case NodeWork::kIpv4Info:
+      r = api_.finishIpv4(p.work, p.query->address());
+      break;
+    case NodeWork::kVersions:
+    case NodeWork::kTopology:
+      r = api_.finishJson(p.work, p.query->resultJson());
+      break;
   }
   reply(p.responder, r);
   // Destroy on the next loop turn: we may be inside this Pending's timer callback.

@@ -26,6 +26,10 @@ struct ServiceOptions {
   std::string smtp_ca_file = "/etc/ssl/certs/ca-certificates.crt";
   loop::SockAddr node = loop::SockAddr::parse("::1", 326).value();
   Duration node_timeout = seconds(3);
+  // The registry node's control socket (-r/--run + "/re6st.sock"): its routes name the
+  // candidates of getBootstrapPeer, getIPv4Information and versions. Empty: no routes.
+  std::string control_socket;
+  Duration control_timeout = seconds(5);  // registry.py request_dump gives babeld 5 s
 };
 
 class Service {
@@ -46,8 +50,11 @@ class Service {
   void reply(http::Responder& r, const ApiResponse& a);
   void notifyNode();
   void startNodeWork(const NodeWork& w, http::Responder responder);
+  void askRoutes(Pending& p);
+  void startQuery(Pending& p, const std::optional<std::vector<std::string>>& routes);
+  void armSilence(Pending& p);
   void onDatagram(const loop::Datagram& d);
-  void finishPending(Pending& p, const std::optional<std::string>& payload);
+  void finishPending(Pending& p);
   void sendToNode(const std::string& prefix, uint8_t code);
   void scheduleCleanup();
   int64_t nowUs() const;

@@ -42,6 +42,17 @@ void VirtualNet::removeNode(NodeId node) {
   n.ifaces.clear();
 }
 
+void VirtualNet::detach(NodeId node, int ifindex) {
+  Node& n = nodes_.at(node);
+  auto it = n.ifaces.find(ifindex);
+  if (it == n.ifaces.end()) return;
+  auto& ports = segments_[it->second].ports;
+  ports.erase(std::remove_if(ports.begin(), ports.end(),
+                             [&](const Port& p) { return p.node == node && p.ifindex == ifindex; }),
+              ports.end());
+  n.ifaces.erase(it);
+}
+
 std::optional<NodeId> VirtualNet::neighbourAt(NodeId node, int ifindex,
                                               const Ipv6& address) const {
   const Node& n = nodes_.at(node);

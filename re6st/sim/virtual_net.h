@@ -52,6 +52,8 @@ class VirtualNet {
   void setParams(SegmentId segment, LinkParams params);
   // Detaches every port of the node; packets in flight to it are dropped on arrival.
   void removeNode(NodeId node);
+  // Detaches one interface of a node (a tunnel closed); in-flight packets to it drop.
+  void detach(NodeId node, int ifindex);
   bool alive(NodeId node) const { return node < nodes_.size() && nodes_[node].alive; }
 
   void send(NodeId from, int ifindex, const Ipv6& dst, Bytes bytes);

@@ -39,7 +39,8 @@ void roundTrip(const ParsedPacket& p) {
 void feedRouter(ByteSpan data, bool auth) {
   SeededRandom rnd(1);
   Config c;
-  c.redistribute = {Xroute{*parsePrefix("2001:db8:1::/48"), {}, 0}};
+  Prefix v4{Ipv6{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 1, 0}, 120};
+  c.redistribute = {Xroute{*parsePrefix("2001:db8:1::/48"), {}, 0}, Xroute{v4, {}, 0}};
   if (auth) {
     Key k{"k", KeyType::kBlake2s128, Bytes(32, 1)};
     c.signKey = k;
@@ -50,6 +51,12 @@ void feedRouter(ByteSpan data, bool auth) {
   (void)r.handlePacket(Time(seconds(1)), 1, kPeer, kMulticast, data);
   (void)r.handlePacket(Time(seconds(2)), 1, kPeer, kSelf, data);
   r.handleTimeout(Time(seconds(30)));
+  // IPv4 announcements with an IPv4 next hop, then the shutdown goodbyes.
+  r.setInterfaceIpv4(1, Ipv6{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 1, 1},
+                     Time(seconds(31)));
+  (void)r.handlePacket(Time(seconds(32)), 1, kPeer, kMulticast, data);
+  r.shutdown(Time(seconds(33)));
+  while (r.shutdownPending()) r.handleTimeout(r.nextTimeout());
   while (r.pollAction()) {
   }
 }

@@ -204,3 +204,69 @@ TEST_CASE("babel codec: source-specific sub-TLV round trips in requests (RFC 907
   CHECK(q.dst == pfx("::/0"));
   CHECK(q.src == pfx("2001:db8:42::/48"));
 }
+
+TEST_CASE("babel codec: IPv4 updates as AE 1 with a Next Hop TLV, or AE 4 (RFC 9229)") {
+  auto v4 = [](uint8_t a, uint8_t b, uint8_t c, uint8_t d, int len) {
+    return Prefix{Ipv6{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b, c, d}, 96 + len};
+  };
+  Ipv6 nh = v4(198, 18, 1, 1, 32).addr;
+  PacketWriter w;
+  Update u;
+  u.ae = kAeIpv4;
+  u.metric = 96;
+  u.seqno = 3;
+  u.interval = 400;
+  u.routerId = {1, 2, 3, 4, 5, 6, 7, 8};
+  u.nexthop = nh;
+  u.dst = v4(198, 18, 1, 0, 24);
+  w.update(u);
+  size_t afterFirst = w.size();
+  u.dst = v4(10, 0, 0, 0, 8);
+  w.update(u);  // same next hop: no second Next Hop TLV
+  CHECK(w.size() - afterFirst == 2 + 10 + 1);
+  u.ae = kAeV4viaV6;
+  u.dst = v4(198, 18, 2, 0, 24);
+  w.update(u);
+  Bytes b = w.finish();
+  // Router-Id, Next Hop AE 1 (198.18.1.1), Update AE 1 198.18.1.0/24.
+  CHECK(toHex(ByteSpan(b).subspan(16, 8)) == "07060100c6120101");
+  ParsedPacket p = parse(b);
+  REQUIRE(p.tlvs.size() == 3);
+  auto& a = std::get<Update>(p.tlvs[0]);
+  CHECK(a.ae == kAeIpv4);
+  CHECK(a.dst == v4(198, 18, 1, 0, 24));
+  CHECK(a.nexthop == nh);
+  CHECK(std::get<Update>(p.tlvs[1]).dst == v4(10, 0, 0, 0, 8));
+  auto& c = std::get<Update>(p.tlvs[2]);
+  CHECK(c.ae == kAeV4viaV6);
+  CHECK(c.dst == v4(198, 18, 2, 0, 24));
+  CHECK(c.nexthop == kSrc);  // v4-via-v6: the IPv6 next hop, here the packet's source
+  CHECK(c.routerId == RouterId{1, 2, 3, 4, 5, 6, 7, 8});
+  CHECK(isV4Prefix(c.dst));
+}
+
+TEST_CASE("babel codec: IPv4 next hop rules and the IPv4 router-id flag") {
+  auto one = [](const char* body) {
+    Bytes b = hex(body);
+    Bytes pkt = {42, 2, 0, uint8_t(b.size())};
+    pkt.insert(pkt.end(), b.begin(), b.end());
+    auto r = parsePacket(pkt, kSrc);
+    REQUIRE(r.ok());
+    return *r;
+  };
+  // AE 1 with a finite metric and no IPv4 Next Hop: ignored (§4.6.9).
+  CHECK(one("060a00000102030405060708" "080d01001800006400010060c61201").ignored == 1);
+  // AE 1 retraction without a Next Hop: kept (babeld accepts it too).
+  auto r = one("080d0100180000640001ffffc61201");
+  REQUIRE(r.tlvs.size() == 1);
+  CHECK(std::get<Update>(r.tlvs[0]).metric == kInfinity);
+  // AE 1 with the router-id flag: the id is the IPv4 address zero-extended (babeld).
+  auto f = one("07060100c6120101" "080e01402000006400010060c6120105");
+  REQUIRE(f.tlvs.size() == 1);
+  CHECK(std::get<Update>(f.tlvs[0]).routerId == RouterId{0, 0, 0, 0, 198, 18, 1, 5});
+  // Next Hop with AE 4 carries no address: ignored; AE 4 in a request reads as AE 1.
+  CHECK(one("07020400").ignored == 1);
+  auto q = one("0906041ac0a80100");
+  REQUIRE(q.tlvs.size() == 1);
+  CHECK(std::get<RouteReq>(q.tlvs[0]).ae == kAeIpv4);
+}

@@ -118,6 +118,21 @@ TEST_CASE("Connection: close and HTTP/1.0 close after the response", "[http][ser
   }
 }
 
+TEST_CASE("HTTP/1.0 keeps the connection only when it asks, and is told so", "[http][server]") {
+  Fixture f;
+  RawClient c(f.loop);
+  c.connect(f.v4());
+  c.send("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  REQUIRE(runUntil(f.loop, [&] { return c.count("GET /a") == 1; }));
+  CHECK(c.count("Connection: keep-alive\r\n") == 1);
+  CHECK(c.count("Connection: close") == 0);
+  c.send("GET /b HTTP/1.0\r\n\r\n");  // the second one does not ask: closed after it
+  REQUIRE(runUntil(f.loop, [&] { return c.closed; }));
+  CHECK(c.count("GET /b") == 1);
+  CHECK(c.count("Connection: keep-alive\r\n") == 1);
+  CHECK(c.count("Connection: close\r\n") == 1);
+}
+
 TEST_CASE("malformed and oversized requests get 400/413/431 and the connection closes",
           "[http][server]") {
   ServerOptions o;

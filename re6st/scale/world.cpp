@@ -1,0 +1,278 @@
+// Node cores and their actions; see world.h. A node is composed as re6stnet composes
+// its parts (cli/node.py): the tunnel manager's peer messages go through the peer
+// protocol, whose deliveries come back to the manager; routing dumps come from Babel.
+#include "re6st/scale/world.h"
+
+#include <algorithm>
+#include <variant>
+
+#include "re6st/scale/world_state.h"
+
+namespace re6st::scale {
+namespace {
+
+std::string bitsOf(size_t i) {
+  std::string s(World::kPrefixBits, '0');
+  for (int b = 0; b < World::kPrefixBits; ++b)
+    if ((i >> (World::kPrefixBits - 1 - b)) & 1) s[size_t(b)] = '1';
+  return s;
+}
+
+// 198.18.0.0/15 (RFC 2544 benchmarking space), one address per node.
+std::string ipv4Of(size_t i) {
+  size_t j = i + 1;
+  return "198." + std::to_string(18 + (j >> 16)) + "." + std::to_string((j >> 8) & 255) + "." +
+         std::to_string(j & 255);
+}
+
+}  // namespace
+
+World::World(const Config& config, const Pki& pki)
+    : config_(config),
+      pki_(pki),
+      net_(events_, config.seed * 7919 + 1),
+      random_(config.seed),
+      tunnelTimeout_(4 * config.hello) {
+  if (auto v = pki.version(1)) version_ = std::move(*v);
+  nodes_.resize(config.nodes);
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    Node& n = nodes_[i];
+    n.prefix = bitsOf(i);
+    n.subnet = nodeSubnet(pki.network(), n.prefix).value();
+    n.ip = nodeIp(pki.network(), n.prefix).value();
+    n.serial = std::to_string(i + 1);
+    // The registry node is reachable; any other is behind a NAT with probability --nat.
+    n.nat = i != 0 && random_.unit() < config.nat;
+    if (!n.nat) n.address = ipv4Of(i) + ",1194,udp";
+  }
+}
+
+World::~World() = default;
+
+bool World::alive(size_t i) const { return nodes_[i].alive; }
+size_t World::size() const { return nodes_.size(); }
+const std::string& World::prefix(size_t i) const { return nodes_[i].prefix; }
+
+size_t World::aliveCount() const {
+  return size_t(std::count_if(nodes_.begin(), nodes_.end(), [](const Node& n) { return n.alive; }));
+}
+
+Ipv6 World::linkLocal(size_t node, int ifindex) const {
+  Ipv6 a{0xfe, 0x80};
+  for (int k = 0; k < 4; ++k) a[size_t(8 + k)] = uint8_t(uint32_t(node) >> (24 - 8 * k));
+  for (int k = 0; k < 4; ++k) a[size_t(12 + k)] = uint8_t(uint32_t(ifindex) >> (24 - 8 * k));
+  return a;
+}
+
+Status World::start(size_t i) {
+  Node& n = nodes_[i];
+  if (n.alive) return {};
+  Time now = events_.now();
+  uint64_t gen = ++n.generation;
+  n.random = std::make_unique<SeededRandom>(config_.seed * 1'000'003 + i * 7919 + gen);
+  auto id = pki_.identity(n.prefix, i + 1);
+  if (!id) return id.error();
+  peer::ProtocolConfig pc;
+  pc.registryPrefix = nodes_[0].prefix;
+  pc.version = version_;
+  pc.addresses = n.address;
+  pc.nodeInfo = "re6st sim";
+  auto proto = peer::Protocol::create(std::move(*id), pc, *n.random, now,
+                                      kWallStart * 1'000'000 + toMicros(now));
+  if (!proto) return proto.error();
+  n.proto = std::move(*proto);
+  n.cache = std::make_unique<peer::MemoryPeerCache>(n.prefix, *n.random);
+  // Babel as re6stnet runs babeld: hello from the network config, the node subnet
+  // redistributed, tunnels with RTT timestamps.
+  babel::Config bc;
+  bc.helloInterval = config_.hello;
+  for (int k = 0; k < 8; ++k) bc.routerId[size_t(k)] = uint8_t((uint64_t(i) + 1) >> (56 - 8 * k));
+  bc.seqno = uint16_t(n.random->below(0x10000));
+  bc.redistribute = {babel::Xroute{n.subnet, {}, 0}};
+  n.router = std::make_unique<babel::Router>(bc, *n.random);
+  tunnel::Config tc;
+  tc.prefix = n.prefix;
+  tc.registryPrefix = nodes_[0].prefix;
+  tc.clientCount = config_.clientCount;
+  tc.maxClients = config_.effectiveMaxClients();
+  tc.tunnelRefresh = config_.tunnelRefresh;
+  tc.timeout = tunnelTimeout_;
+  auto connected = [this, i](const std::string& p) {
+    return nodes_[i].proto && nodes_[i].proto->connected(events_.now(), p);
+  };
+  n.manager = std::make_unique<tunnel::Manager>(
+      tc, tunnel::Deps{*n.cache, *n.random, connected}, now);
+  n.proto->setTopology([m = n.manager.get()] { return m->topology(); });
+  n.netId = net_.addNode([this, i, gen](Time t, int ifindex, const Ipv6& src, const Ipv6& dst,
+                                        ByteSpan bytes) {
+    Node& m = nodes_[i];
+    if (!m.alive || m.generation != gen) return;
+    (void)m.router->handlePacket(t, ifindex, src, dst, bytes);  // bad packets just drop
+    drain(i);
+  });
+  n.fib.assign(nodes_.size(), kNoRoute);
+  n.ifaces.clear();
+  n.outgoing.clear();
+  n.multipliers.clear();
+  n.scheduled = Time::max();
+  ++n.timerGen;
+  n.alive = true;
+  ++counters_.joins;
+  drain(i);
+  return {};
+}
+
+void World::kill(size_t i) {
+  Node& n = nodes_[i];
+  if (!n.alive) return;
+  n.alive = false;
+  ++n.generation;
+  ++n.timerGen;
+  ++counters_.deaths;
+  net_.removeNode(n.netId);
+  // Its peers lose the tunnels when the transport times out (4 × hello).
+  for (const auto& [ifindex, id] : n.ifaces) {
+    const Tunnel& t = tunnels_[id];
+    tearDown(id, t.client != i, t.server != i, tunnelTimeout_);
+  }
+  for (const auto& [p, id] : n.outgoing) tearDown(id, false, false, Duration{});
+  n.ifaces.clear();
+  n.outgoing.clear();
+  n.multipliers.clear();
+  n.manager.reset();
+  n.proto.reset();
+  n.router.reset();
+  n.cache.reset();
+  n.random.reset();
+  std::vector<uint32_t>().swap(n.fib);
+}
+
+void World::drain(size_t i) {
+  // Cores feed each other (manager → protocol → manager); stop when all are quiet.
+  for (int round = 0; round < 100 && nodes_[i].alive; ++round) {
+    bool busy = drainRouter(i);
+    busy = drainManager(i) || busy;
+    busy = drainProtocol(i) || busy;
+    if (!busy) break;
+  }
+  schedule(i);
+}
+
+bool World::drainRouter(size_t i) {
+  Node& n = nodes_[i];
+  bool any = false;
+  while (n.alive) {
+    auto a = n.router->pollAction();
+    if (!a) break;
+    any = true;
+    if (auto* s = std::get_if<babel::SendPacket>(&*a)) {
+      net_.send(n.netId, s->ifindex, s->dst, std::move(s->bytes));
+      continue;
+    }
+    // Routes: only node subnets matter to the checks (no source-specific routes here).
+    auto* in = std::get_if<babel::InstallRoute>(&*a);
+    auto* rm = std::get_if<babel::RemoveRoute>(&*a);
+    const Prefix& dst = in ? in->dst : rm->dst;
+    if (dst.len != pki_.networkPrefix().len + kPrefixBits) continue;
+    auto d = indexOfIp(dst.addr);
+    if (!d) continue;
+    if (in) {
+      if (!n.ifaces.count(in->ifindex)) ++badInstalls_;  // a route through no tunnel of ours
+      n.fib[*d] = uint32_t(in->ifindex);
+    } else {
+      n.fib[*d] = kNoRoute;
+    }
+  }
+  return any;
+}
+
+bool World::drainManager(size_t i) {
+  bool any = false;
+  while (nodes_[i].alive) {
+    Node& n = nodes_[i];
+    auto a = n.manager->pollAction();
+    if (!a) break;
+    any = true;
+    Time now = events_.now();
+    if (auto* o = std::get_if<tunnel::OpenTunnel>(&*a)) {
+      openTunnel(i, *o);
+    } else if (auto* c = std::get_if<tunnel::CloseTunnel>(&*a)) {
+      closeTunnel(i, c->prefix);
+    } else if (auto* m = std::get_if<tunnel::SetCostMultiplier>(&*a)) {
+      n.router->setCostMultiplier(m->neighbour.address, int(m->neighbour.ifindex),
+                                  tunnel::babelCostFactor(m->multiplier), now);
+      if (m->multiplier == tunnel::kNeutralMultiplier)
+        n.multipliers.erase(m->neighbour);
+      else
+        n.multipliers[m->neighbour] = m->multiplier;
+    } else if (auto* s = std::get_if<tunnel::SendPeer>(&*a)) {
+      std::optional<ByteSpan> payload;
+      if (s->payload) payload = ByteSpan(*s->payload);
+      n.proto->send(now, s->prefix, payload);
+    } else if (std::holds_alternative<tunnel::AskBootstrap>(*a)) {
+      askBootstrap(i);
+    } else {
+      giveDump(i);
+    }
+  }
+  return any;
+}
+
+bool World::drainProtocol(size_t i) {
+  bool any = false;
+  while (nodes_[i].alive) {
+    auto a = nodes_[i].proto->pollAction();
+    if (!a) break;
+    any = true;
+    if (auto* s = std::get_if<peer::SendTo>(&*a)) {
+      sendPeer(i, *s);
+    } else if (auto* d = std::get_if<peer::Deliver>(&*a)) {
+      nodes_[i].manager->peerMessage(events_.now(), d->prefix, d->code, d->data);
+    }
+    // NewVersion: every simulated node has the one network configuration.
+  }
+  return any;
+}
+
+void World::giveDump(size_t i) {
+  Node& n = nodes_[i];
+  ++counters_.dumps;
+  auto dump = tunnel::dumpFromBabel(n.router->neighbours(), n.router->routes(),
+                                    pki_.networkPrefix(), n.multipliers);
+  n.manager->handleDump(events_.now(), dump);
+}
+
+// One pending timer event per node, at the earliest deadline of its three cores; an
+// earlier deadline supersedes it (the old event sees a stale generation).
+void World::schedule(size_t i) {
+  Node& n = nodes_[i];
+  if (!n.alive) return;
+  Time t = std::min({n.router->nextTimeout(), n.manager->nextTimeout(), n.proto->nextTimeout()});
+  if (t >= n.scheduled) return;
+  n.scheduled = t;
+  uint64_t gen = ++n.timerGen;
+  events_.at(t, [this, i, gen] { onTimer(i, gen); });
+}
+
+void World::onTimer(size_t i, uint64_t gen) {
+  Node& n = nodes_[i];
+  if (!n.alive || n.timerGen != gen) return;
+  n.scheduled = Time::max();
+  Time now = events_.now();
+  if (n.router->nextTimeout() <= now) n.router->handleTimeout(now);
+  if (n.proto->nextTimeout() <= now) n.proto->handleTimeout(now);
+  if (n.manager->nextTimeout() <= now) n.manager->handleTimeout(now);
+  drain(i);
+}
+
+std::pair<size_t, size_t> World::managerTunnels() const {
+  size_t out = 0, in = 0;
+  for (const Node& n : nodes_) {
+    if (!n.alive) continue;
+    out += n.manager->outgoing().size();
+    in += n.manager->incoming().size();
+  }
+  return {out, in};
+}
+
+}  // namespace re6st::scale
