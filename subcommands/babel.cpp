@@ -33,7 +33,9 @@ const cli::CommandSpec& babelSpec() {
         {.long_name = "type", .metavar = "TYPE", .help = "Link type of the interfaces.",
          .default_text = "wired", .choices = {"wired", "wireless", "tunnel"}},
         {.long_name = "redistribute", .kind = Kind::kAppend, .metavar = "PREFIX",
-         .help = "Prefix to originate (repeat), IPv6 or IPv4."},
+         .help = "Prefix to originate (repeat), IPv6 or IPv4. IPv4 routes go out with the "
+                 "interface's IPv4 address as next hop, or as v4-via-v6 (RFC 9229) where it "
+                 "has none."},
         {.long_name = "export-default", .metavar = "NETWORK",
          .help = "Originate the source-specific default route ::/0 from NETWORK (gateway)."},
         {.long_name = "hello", .metavar = "SECONDS", .help = "Hello interval.",

@@ -89,7 +89,9 @@ void Driver::stop() {
   kick();
   for (int guard = 0; router_.shutdownPending() && guard < 10; ++guard) {
     Duration wait = router_.nextTimeout() - loop_.now();
-    if (wait > Duration::zero()) std::this_thread::sleep_for(std::min<Duration>(wait, milliseconds(50)));
+    if (wait > Duration::zero()) {
+      std::this_thread::sleep_for(std::min<Duration>(wait, milliseconds(50)));
+    }
     router_.handleTimeout(loop_.now());
     kick();
   }
@@ -243,7 +245,9 @@ void Driver::onDatagram(Iface& ifc, const loop::Datagram& d) {
   // The core refuses sources that are not link-local (RFC 8966 §4).
   Ipv6 dst = d.to.isV6() ? d.to.ipv6() : kMulticast;
   auto st = router_.handlePacket(loop_.now(), ifc.ifindex, src, dst, d.data);
-  if (!st.ok()) LOG_DEBUG("babel: packet from " + d.from.str() + " on " + ifc.name + ": " + st.error().message);
+  if (!st.ok()) {
+    LOG_DEBUG("babel: packet from " + d.from.str() + " on " + ifc.name + ": " + st.error().message);
+  }
   kick();
 }
 

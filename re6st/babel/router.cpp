@@ -198,6 +198,30 @@ void RouterState::retryRefused(Time now) {
   }
 }
 
+// §3.7.2: a retraction may be lost; it is repeated a small number of times, unless the
+// destination came back meanwhile (then its triggered update already went out).
+void RouterState::resendRetractions(Time now) {
+  if (!nextResend || now < *nextResend) return;
+  nextResend.reset();
+  for (auto it = resends.begin(); it != resends.end();) {
+    Resend& r = it->second;
+    auto d = routes.find(it->first);
+    bool back = xroutes.count(it->first) || (d != routes.end() && d->second.selected >= 0);
+    if (back || (now >= r.at && r.left == 0)) {
+      it = resends.erase(it);
+      continue;
+    }
+    if (now >= r.at) {
+      triggered.insert(it->first);
+      --r.left;
+      r.gap *= 2;
+      r.at = now + r.gap;
+    }
+    if (!nextResend || r.at < *nextResend) nextResend = r.at;
+    ++it;
+  }
+}
+
 // ---- the façade ----
 
 Router::Router(Config config, Random& random)
@@ -311,6 +335,8 @@ void Router::shutdown(Time now) {
   if (s_->down) return;
   s_->down = true;
   s_->triggered.clear();
+  s_->resends.clear();
+  s_->nextResend.reset();
   s_->flushAt.reset();
   s_->goodbyesLeft = kGoodbyes;
   s_->sendGoodbye(now);
@@ -331,6 +357,7 @@ void Router::handleTimeout(Time now) {
     if (s_->goodbyesLeft > 0 && now >= s_->nextGoodbye) s_->sendGoodbye(now);
     return;
   }
+  s_->resendRetractions(now);
   if (now >= s_->nextHousekeeping) {
     s_->housekeeping(now);
     s_->nextHousekeeping = now + s_->housekeepingInterval();
@@ -359,6 +386,7 @@ Time Router::nextTimeout() const {
   Time t = s_->nextHousekeeping;
   if (s_->flushAt) t = std::min(t, *s_->flushAt);
   if (s_->nextUpdate) t = std::min(t, *s_->nextUpdate);
+  if (s_->nextResend) t = std::min(t, *s_->nextResend);
   for (const auto& [idx, ifc] : s_->ifaces) t = std::min(t, ifc.nextHello);
   return t;
 }

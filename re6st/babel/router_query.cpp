@@ -87,7 +87,8 @@ nlohmann::json Router::dump() const {
   j["interfaces"] = nlohmann::json::array();
   for (const auto& [idx, ifc] : s_->ifaces) {
     j["interfaces"].push_back({{"name", ifc.name}, {"ifindex", idx},
-                               {"linkLocal", formatIpv6(ifc.linkLocal)}});
+                               {"linkLocal", formatIpv6(ifc.linkLocal)},
+                               {"ipv4", ifc.ipv4 ? formatIpv6(*ifc.ipv4) : ""}});
   }
   j["neighbours"] = nlohmann::json::array();
   for (const NeighbourInfo& n : neighbours()) {

@@ -179,8 +179,15 @@ void RouterState::flushTriggered(Time now) {
     const Xroute* xp = x == xroutes.end() ? nullptr : &x->second;
     const Destination* dp = d == routes.end() ? nullptr : &d->second;
     Update u = announce(key, xp, dp, nullptr, now);
+    if (u.metric == kInfinity && !resends.count(key)) {
+      Time at = now + kRetractionResendGap;
+      resends[key] = Resend{kRetractionResends, at, kRetractionResendGap};
+      if (!nextResend || *nextResend > at) nextResend = at;
+    }
     int learnedOn = -1;
-    if (!xp && dp && dp->selected >= 0) learnedOn = dp->routes[size_t(dp->selected)].neighbour->ifindex;
+    if (!xp && dp && dp->selected >= 0) {
+      learnedOn = dp->routes[size_t(dp->selected)].neighbour->ifindex;
+    }
     for (auto& [ifc, w] : outs) {
       Update v = u;
       if (ifc->link.type == IfType::kTunnel && ifc->ifindex == learnedOn) v.metric = kInfinity;

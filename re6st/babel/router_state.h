@@ -41,6 +41,10 @@ constexpr Duration kTriggerDelay = milliseconds(30);
 // its wildcard retraction twice, 1 and 10 ms apart, at exit).
 constexpr int kGoodbyes = 3;
 constexpr Duration kGoodbyeGap = milliseconds(10);
+// A retraction goes out again this many times, first after this long, then twice as
+// long (babeld resends lost-route retractions the same way, RFC 8966 §3.7.2).
+constexpr int kRetractionResends = 2;
+constexpr Duration kRetractionResendGap = milliseconds(500);
 // A route the kernel refused is tried again after this long.
 constexpr Duration kRefusedRetry = seconds(5);
 
@@ -63,6 +67,9 @@ class RouterState {
   Time nextHousekeeping{};
   std::optional<Time> nextUpdate;  // periodic full dump on all interfaces
   std::map<RouteKey, Time> refused;  // destinations whose selected route the kernel refused
+  struct Resend { int left = 0; Time at{}; Duration gap{}; };
+  std::map<RouteKey, Resend> resends;  // retractions still to repeat
+  std::optional<Time> nextResend;
   bool down = false;                 // shutdown() was called
   bool sendingGoodbye = false;       // the only sends allowed once down
   int goodbyesLeft = 0;
@@ -91,6 +98,7 @@ class RouterState {
   void housekeeping(Time now);
   void expireRoutes(Time now);
   void retryRefused(Time now);
+  void resendRetractions(Time now);
 
   // router_send.cpp
   void sendHello(Interface& ifc, Time now);

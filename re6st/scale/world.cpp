@@ -115,6 +115,7 @@ Status World::start(size_t i) {
   n.outgoing.clear();
   n.multipliers.clear();
   n.scheduled = Time::max();
+  n.protoDirty = true;
   ++n.timerGen;
   n.alive = true;
   ++counters_.joins;
@@ -209,6 +210,7 @@ bool World::drainManager(size_t i) {
       std::optional<ByteSpan> payload;
       if (s->payload) payload = ByteSpan(*s->payload);
       n.proto->send(now, s->prefix, payload);
+      n.protoDirty = true;
     } else if (std::holds_alternative<tunnel::AskBootstrap>(*a)) {
       askBootstrap(i);
     } else {
@@ -247,7 +249,11 @@ void World::giveDump(size_t i) {
 void World::schedule(size_t i) {
   Node& n = nodes_[i];
   if (!n.alive) return;
-  Time t = std::min({n.router->nextTimeout(), n.manager->nextTimeout(), n.proto->nextTimeout()});
+  if (n.protoDirty) {
+    n.protoNext = n.proto->nextTimeout();
+    n.protoDirty = false;
+  }
+  Time t = std::min({n.router->nextTimeout(), n.manager->nextTimeout(), n.protoNext});
   if (t >= n.scheduled) return;
   n.scheduled = t;
   uint64_t gen = ++n.timerGen;
@@ -260,7 +266,10 @@ void World::onTimer(size_t i, uint64_t gen) {
   n.scheduled = Time::max();
   Time now = events_.now();
   if (n.router->nextTimeout() <= now) n.router->handleTimeout(now);
-  if (n.proto->nextTimeout() <= now) n.proto->handleTimeout(now);
+  if (n.protoNext <= now) {
+    n.proto->handleTimeout(now);
+    n.protoDirty = true;
+  }
   if (n.manager->nextTimeout() <= now) n.manager->handleTimeout(now);
   drain(i);
 }

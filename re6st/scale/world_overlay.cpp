@@ -68,6 +68,7 @@ void World::sendPeer(size_t from, const peer::SendTo& s) {
     if (!n.alive || n.generation != gen) return;
     ++counters_.peerDelivered;
     n.proto->handle(events_.now(), src, data);
+    n.protoDirty = true;
     drain(to);
   });
 }

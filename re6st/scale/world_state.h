@@ -27,6 +27,10 @@ struct World::Node {
   std::map<std::string, uint32_t> outgoing;  // peer prefix → tunnel id (attempt or up)
   std::map<tunnel::NeighbourRef, uint16_t> multipliers;  // as the manager set them
   int nextIfindex = 1;  // never reused: packets in flight to a closed tunnel drop
+  // The peer protocol's deadline (certificate expiries) walks every session: cached,
+  // recomputed only after the core was given something (sessions appear then).
+  Time protoNext = Time::max();
+  bool protoDirty = true;
   uint64_t timerGen = 0;
   Time scheduled = Time::max();
 };

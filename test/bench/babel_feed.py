@@ -57,6 +57,18 @@ def dump_packets(index, count, interval_cs, rid):
     return out
 
 
+SPREAD = 2.0  # seconds over which one full dump of every neighbour goes out
+
+
+def send(p, pkt):
+    while True:
+        try:
+            p["sock"].sendto(pkt, (MCAST, PORT, 0, p["idx"]))
+            return
+        except BlockingIOError:
+            select.select([], [p["sock"]], [], 0.01)
+
+
 def main():
     count, hello_s, update_s = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
     peers = []
@@ -80,17 +92,18 @@ def main():
             for p in peers:
                 p["seq"] = (p["seq"] + 1) & 0xFFFF
                 body = hello(p["seq"], int(hello_s * 100)) + ihu(p["ll"], int(hello_s * 300))
-                p["sock"].sendto(packet(body), (MCAST, PORT, 0, p["idx"]))
+                send(p, packet(body))
             next_hello = now + hello_s
         if now >= next_dump:
-            for p in peers:
-                for pkt in p["dump"]:
-                    while True:
-                        try:
-                            p["sock"].sendto(pkt, (MCAST, PORT, 0, p["idx"]))
-                            break
-                        except BlockingIOError:
-                            select.select([], [p["sock"]], [], 0.01)
+            # Packet j of every neighbour, then a pause: the dumps are spread over SPREAD
+            # seconds (babeld spaces its packets too) rather than overflowing the
+            # router's socket buffers in one burst.
+            rounds = max(len(p["dump"]) for p in peers)
+            for j in range(rounds):
+                for p in peers:
+                    if j < len(p["dump"]):
+                        send(p, p["dump"][j])
+                time.sleep(SPREAD / rounds)
             next_dump = now + update_s
         # Drain what the router sends (we do not need it).
         readable, _, _ = select.select([p["sock"] for p in peers], [], [], 0.05)

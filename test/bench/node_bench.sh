@@ -3,9 +3,11 @@
 # full connectivity of a registry node + 8 nodes, control traffic per node per minute
 # (Babel UDP 6696 + peer protocol UDP 326 sent, counted by nftables in each node), node
 # RSS, and the RSS of one node holding 10 and then 30 tunnels. Prints one table.
-#   bash test/bench/node_bench.sh build/re6st      (NL_KEEP=1 keeps the logs)
+#   bash test/bench/node_bench.sh build/re6st      (NL_KEEP=1 keeps the logs; the hub
+#   waits up to NODE_BENCH_WAIT=300 s for its 10 and 30 tunnels)
 # Settings follow the registry's defaults except --hello (NODE_BENCH_HELLO, default 15,
-# re6stnet's default) and --client-count 3 for the 8-node part.
+# re6stnet's default), --client-count 3 and --max-clients 40 (the registry node is
+# every node's first peer). Nodes start NODE_BENCH_STAGGER (0.2) s apart, registry node first.
 set -u
 HERE=$(dirname "$(readlink -f "$0")")
 . "$HERE/../integration/lib/topology.sh"
@@ -38,12 +40,12 @@ counter_bytes() {  # NAME COUNTER
 
 # Part 1: registry node + 8 nodes.
 NODES=(reg n1 n2 n3 n4 n5 n6 n7 n8)
-nl_registry 2 --client-count 3
+nl_registry 2 --client-count 3 --max-clients 40
 i=11; for n in "${NODES[@]:1}"; do nl_public "$n" $i; i=$((i + 1)); done
 nl_register "${NODES[@]}"
 for n in "${NODES[@]}"; do count_traffic "$n" || nl_fail "nftables counters in $n"; done
 t0=$(date +%s.%N)
-for n in "${NODES[@]}"; do nl_start "$n"; done
+NL_STAGGER=${NODE_BENCH_STAGGER:-0.2} nl_start_all "${NODES[@]}"
 nl_wait_full 300 "${NODES[@]}" || nl_fail "no full connectivity of 9 nodes within 300 s"
 full=$(echo "$(date +%s.%N) - $t0" | bc)
 nl_log "full connectivity after $full s"
@@ -69,8 +71,9 @@ nl_start hub --client-count 30 --max-clients 40
 declare -A rss_at
 for k in $(seq 1 30); do
   nl_start h$k --client-count 1
+  sleep 0.3
   if [ $k = 10 ] || [ $k = 30 ]; then
-    for ((t = 0; t < 120; t++)); do
+    for ((t = 0; t < ${NODE_BENCH_WAIT:-300}; t++)); do
       [ "$(nl_tunnel_peers hub | wc -l)" -ge $k ] && break
       sleep 1
     done

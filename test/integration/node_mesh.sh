@@ -18,8 +18,8 @@ i=11; for n in "${NODES[@]:1}"; do nl_public "$n" $i; i=$((i + 1)); done
 nl_register "${NODES[@]}"
 nl_log "registered: $(for n in "${NODES[@]}"; do printf '%s=%s ' "$n" "$(nl_cn "$n")"; done)"
 
-for n in "${NODES[@]}"; do nl_start "$n"; done
-for n in "${NODES[@]}"; do nl_wait_ready "$n"; done
+# The registry node first, then the 8 nodes at the same moment (they all bootstrap at once).
+NL_STAGGER=0 nl_start_all "${NODES[@]}"
 nl_wait_full 90 "${NODES[@]}" || nl_fail "no full connectivity of 9 nodes after 90 s"
 nl_log "full connectivity ($NL_OK pairs) ${NL_WAITED}s after the nodes were ready"
 for n in "${NODES[@]}"; do

@@ -27,8 +27,9 @@ for ((t = 0; t < 30; t++)); do
   topo_exec gw1 nft list chain inet filter prerouting_miniupnpd | grep -q 'dnat' && { mapped=1; break; }
   sleep 1
 done
-[ -n "$mapped" ] || nl_fail "n2 made no port mapping on gw1 within 30 s (miniupnpd: \
-$(grep -i 'addportmapping\|error' "$NL_W/gw1/miniupnpd.log" | tail -3))"
+[ -n "$mapped" ] || nl_fail "n2 made no port mapping on gw1 within 30 s (n2: \
+$(grep -i upnp "$NL_W/n2/log/re6stnet.log" | tail -2 | tr '\n' ' ') miniupnpd: \
+$(grep -i 'addportmapping\|error' "$NL_W/gw1/miniupnpd.log" | tail -3 | tr '\n' ' '))"
 nl_log "mapping on gw1: $(topo_exec gw1 nft list chain inet filter prerouting_miniupnpd | grep dnat | tr -s ' ')"
 
 nl_wait_full 120 "${NODES[@]}" || nl_fail "no full connectivity with NATed nodes"

@@ -52,9 +52,11 @@ nl_registry() {
   mkdir -p "$NL_W/reg/run" "$NL_W/reg/log"
   # -r is the registry node's --run, as with re6st-registry (it finds its node there).
   # NL_REG_WRAP (e.g. "gdb -batch -ex run -ex bt --args") wraps the registry for debugging.
-  topo_exec reg ${NL_REG_WRAP:-} "$NL_RE6ST" registry @"$NL_W/ca/re6st-registry.conf" --db "$NL_W/reg/registry.db" \
-    --mailhost "$NL_W/reg/mbox" --port 80 -l "$NL_W/reg/log/registry.log" -r "$NL_W/reg/run" \
-    -v 2 --hello "$NL_HELLO" "$@" >"$NL_W/reg/registry.out" 2>&1 &
+  # (ip netns exec directly, not topo_exec: $! must be the registry, not a subshell)
+  ip netns exec "$(topo_ns reg)" ${NL_REG_WRAP:-} "$NL_RE6ST" registry \
+    @"$NL_W/ca/re6st-registry.conf" --db "$NL_W/reg/registry.db" --mailhost "$NL_W/reg/mbox" \
+    --port 80 -l "$NL_W/reg/log/registry.log" -r "$NL_W/reg/run" -v 2 --hello "$NL_HELLO" "$@" \
+    >"$NL_W/reg/registry.out" 2>&1 &
   NL_REGPID=$!
   local i
   for i in $(seq 100); do
@@ -191,13 +193,15 @@ nl_stop() {
 
 nl_status() { local n=$1; shift; "$NL_RE6ST" status "$@" -r "$NL_W/$n/run" 2>&1; }
 nl_json() { "$NL_RE6ST" status --json -r "$NL_W/$1/run" 2>/dev/null; }
-# Tunnels of NAME from `re6st status --json`: "peer-CN direction(in|out) iface" per line.
+# Tunnels of NAME from `re6st status --json`: "peer-CN direction(in|out) iface" per line
+# ("?" for a field not known yet, e.g. the peer during the handshake).
 nl_tunnel_peers() {
   nl_json "$1" | /usr/bin/python3 -c '
 import json, sys
 try: s = json.load(sys.stdin)
 except Exception: sys.exit(0)
-for t in s.get("tunnels") or []: print(t.get("peer"), t.get("direction"), t.get("iface"))'
+for t in s.get("tunnels") or []:
+    print(t.get("peer") or "?", t.get("direction") or "?", t.get("iface") or "?")'
 }
 
 # Parallel ping6 (ping -4 to nl_ip4 with NL_FAMILY=4) between every ordered pair of NAMEs; the matrix goes to $NL_W/matrix,
@@ -248,7 +252,10 @@ nl_wait_full() {
 
 nl_dump() {
   local n
-  echo "---- registry ($NL_W/reg)"; tail -n 15 "$NL_W/reg/registry.out" "$NL_W/reg/log/registry.log" 2>/dev/null
+  echo "---- registry ($NL_W/reg)"
+  [ -n "$NL_REGPID" ] && ! kill -0 "$NL_REGPID" 2>/dev/null &&
+    echo "!!!! the registry process is not running any more (crashed?)"
+  tail -n 15 "$NL_W/reg/registry.out" "$NL_W/reg/log/registry.log" 2>/dev/null
   for n in $(printf '%s\n' "${NL_STARTED[@]}" | sort -u); do
     echo "---- node $n ($(nl_cn "$n" 2>/dev/null), ip $(nl_ip "$n" 2>/dev/null), pid ${NL_PID[$n]:-stopped})"
     tail -n 25 "$NL_W/$n/node.out" 2>/dev/null
@@ -309,7 +316,7 @@ uuid=$(cat /proc/sys/kernel/random/uuid)
 allow 1024-65535 198.19.$subnet.0/24 1024-65535
 deny 0-65535 0.0.0.0/0 0-65535
 CONF
-  topo_exec "$name" miniupnpd -d -f "$d/miniupnpd.conf" -P "$d/miniupnpd.pid" >"$d/miniupnpd.log" 2>&1 &
+  ip netns exec "$(topo_ns "$name")" miniupnpd -d -f "$d/miniupnpd.conf" -P "$d/miniupnpd.pid" >"$d/miniupnpd.log" 2>&1 &
   NL_PID[$name]=$!
   for ((i = 0; i < 30; i++)); do
     topo_exec "$name" ss -lnu | grep -q ':1900 ' && return 0

@@ -52,8 +52,10 @@ struct Net {
   }
   void link(int a, int b) {
     int ia = 10 + b, ib = 10 + a;  // ifindex names the peer
-    REQUIRE(nodes[a]->router->addInterface(ia, "if", IfType::kWired, ll(uint8_t(a), uint8_t(ia)), now).ok());
-    REQUIRE(nodes[b]->router->addInterface(ib, "if", IfType::kWired, ll(uint8_t(b), uint8_t(ib)), now).ok());
+    Router& ra = *nodes[size_t(a)]->router;
+    Router& rb = *nodes[size_t(b)]->router;
+    REQUIRE(ra.addInterface(ia, "if", IfType::kWired, ll(uint8_t(a), uint8_t(ia)), now).ok());
+    REQUIRE(rb.addInterface(ib, "if", IfType::kWired, ll(uint8_t(b), uint8_t(ib)), now).ok());
     links.push_back({{a, ia}, {b, ib}});
   }
   void drain(int i) {
@@ -272,8 +274,9 @@ TEST_CASE("babel router: a refused kernel route selects another, then is retried
   // Everything refused: no route stays installed, d retracts it instead of announcing
   // a route it cannot forward on.
   refuseAll = true;
+  InstallRoute was = *r;
   net.nodes[size_t(d)]->kernel.clear();
-  net.nodes[size_t(d)]->router->routeRefused(v6net(1), {}, r->nexthop, r->ifindex, net.now);
+  net.nodes[size_t(d)]->router->routeRefused(v6net(1), {}, was.nexthop, was.ifindex, net.now);
   net.drain(d);
   net.run(milliseconds(100));
   CHECK(net.route(d, v6net(1)) == nullptr);
@@ -286,4 +289,40 @@ TEST_CASE("babel router: a refused kernel route selects another, then is retried
   refusedVia = 0;
   net.run(seconds(7));
   CHECK(net.route(d, v6net(1)) != nullptr);
+}
+
+TEST_CASE("babel router: a retraction is resent a small number of times (RFC 8966 §3.7.2)") {
+  Net net;
+  int a = net.add({{v6net(1), {}, 0}, {v6net(2), {}, 0}});
+  int b = net.add({});
+  net.link(a, b);
+  net.run(seconds(6));
+  REQUIRE(net.route(b, v6net(1)));
+  Router& ra = *net.nodes[size_t(a)]->router;
+  auto retractions = [&](const Prefix& p) {
+    int n = 0;
+    for (const auto& s : net.nodes[size_t(a)]->sent) {
+      auto pkt = parsePacket(s.bytes, ll(uint8_t(a), 10));
+      REQUIRE(pkt.ok());
+      for (const auto& t : pkt->tlvs)
+        if (auto* u = std::get_if<Update>(&t); u && u->dst == p && u->metric == kInfinity) ++n;
+    }
+    return n;
+  };
+  net.nodes[size_t(a)]->sent.clear();
+  ra.setRedistributed({{v6net(2), {}, 0}}, net.now);
+  net.drain(a);
+  CHECK(net.route(b, v6net(1)) == nullptr);
+  net.run(seconds(3));
+  CHECK(retractions(v6net(1)) == 3);  // the first, then after 0.5 s and 1 s more
+  net.run(seconds(5));
+  CHECK(retractions(v6net(1)) == 3);  // and no more
+  // A prefix that comes back before its resend is not retracted again.
+  net.nodes[size_t(a)]->sent.clear();
+  ra.setRedistributed({}, net.now);
+  net.run(milliseconds(100));
+  ra.setRedistributed({{v6net(2), {}, 0}}, net.now);
+  net.run(seconds(3));
+  CHECK(retractions(v6net(2)) == 1);
+  CHECK(net.route(b, v6net(2)) != nullptr);
 }
