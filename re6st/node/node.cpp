@@ -53,13 +53,16 @@ Node::Node(loop::Loop& loop, NodeSetup setup, std::unique_ptr<kernel::Routes> ke
       s_(std::move(setup)),
       kernel_(std::move(kernel)),
       random_(crypto::Csprng::local()),
-      addresses_(cli::effectivePortProtos(s_.options), s_.options.ip, s_.options.ipv6,
+      // --client serves nothing, so it has no address to give (cli/node.py).
+      addresses_(s_.options.client ? std::vector<cli::PortProto>{} : cli::effectivePortProtos(s_.options),
+                 s_.options.ip, s_.options.ipv6,
                  s_.options.country.value_or("")),
       managerTimer_(loop),
       configTimer_(loop),
       renewTimer_(loop),
       restartTimer_(loop),
-      tick_(loop) {
+      tick_(loop),
+      clientRetry_(loop) {
   // prepareNode checked the bits; a failure here leaves zeros and start() refuses.
   if (auto p = prefixFromBits(s_.network)) networkPrefix_ = *p;
   if (auto p = nodeSubnet(s_.network, s_.prefix)) subnet_ = *p;
@@ -100,6 +103,7 @@ Status Node::start() {
     LOG_WARNING("control socket: " + c.error().message);
   tick_.startRepeat(seconds(1), [this] { onTick(); });
   checkRenew();
+  if (!clientRemotes_.empty()) connectClient();
   pump();
   LOG_INFO("node " + cnFromBits(s_.prefix) + " (" + formatIpv6(myIp_) + ") started");
   return {};
@@ -219,12 +223,12 @@ Status Node::startTransports() {
     t.carrier = proto[0] == 't' ? tunnel::Carrier::kStream : tunnel::Carrier::kDatagram;
     uint16_t p = uint16_t(port.value_or(0));
     t.bind = v6 ? loop::SockAddr::anyV6(p) : loop::SockAddr::anyV4(p);
-    t.listen = port.has_value() && s_.options.max_clients.value_or(s_.config.max_clients) > 0;
+    t.listen = port.has_value() && !s_.options.client &&
+               s_.options.max_clients.value_or(s_.config.max_clients) > 0;
     t.ifPrefix = protoIfPrefix(proto);
     Duration timeout = seconds(4 * std::max(1, s_.config.hello));
     t.session.timeout = timeout;
     t.session.keepalive = std::min<Duration>(seconds(10), timeout / 4);
-    if (ipv4_) t.addresses.emplace_back(ipv4_->first, ipv4_->second + 96);
     auto tr = std::make_unique<tunnel::Transport>(
         loop_, creds_, std::move(t),
         [this, proto](const tunnel::TunnelEvent& e) { onTunnelEvent(proto, e); });
@@ -271,10 +275,22 @@ Status Node::startPeer() {
   registry_->setIdentity(s_.prefix, &s_.certs->key(), &s_.certs->ca());
   // The tunnel manager (re6stnet runs a BaseTunnelManager only with --client or
   // client-count 0: then nothing is opened but incoming tunnels are still served).
+  if (s_.options.client) {
+    auto list = peer::parseAddressList(*s_.options.client);
+    if (!list) return list.error().wrap("--client");
+    const auto& disabled = s_.options.disable_proto;
+    for (const auto& a : *list)
+      if (std::find(disabled.begin(), disabled.end(), a.proto) == disabled.end())
+        clientRemotes_.push_back(a);
+    if (clientRemotes_.empty())
+      return makeError(Code::kInvalid, "--disable-proto option disables all addresses given by --client");
+  }
   tunnel::Config mc;
   mc.prefix = s_.prefix;
   mc.registryPrefix = s_.config.registry_prefix;
-  mc.clientCount = unsigned(std::max(0, s_.options.client_count.value_or(s_.config.client_count)));
+  mc.clientCount = s_.options.client
+                       ? 0
+                       : unsigned(std::max(0, s_.options.client_count.value_or(s_.config.client_count)));
   mc.maxClients = unsigned(std::max(0, s_.options.max_clients.value_or(s_.config.max_clients)));
   mc.tunnelRefresh = seconds(std::max(1, s_.config.tunnel_refresh));
   mc.timeout = seconds(4 * std::max(1, s_.config.hello));
@@ -341,6 +357,7 @@ void Node::stop() {
   renewTimer_.stop();
   restartTimer_.stop();
   tick_.stop();
+  clientRetry_.stop();
   control_.reset();
   // Babel first: our routes are retracted while the tunnels still carry the packets.
   if (babel_) babel_->stop();

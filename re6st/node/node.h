@@ -106,6 +106,8 @@ class Node {
   void tunnelUp(const std::string& proto, const tunnel::TunnelInfo& i);
   void tunnelDown(const std::string& proto, const tunnel::TunnelInfo& i,
                   const std::string& reason);
+  void addIpv4(uint32_t ifindex);
+  void connectClient();
   tunnel::RoutingDump dump() const;
   std::vector<std::string> neighbourPrefixes(const tunnel::RoutingDump& d) const;
   Transport* transportFor(const std::string& proto);
@@ -139,6 +141,10 @@ class Node {
   std::vector<Transport> transports_;
   std::map<std::pair<std::string, uint64_t>, Tunnel> tunnels_;      // (proto, id)
   std::map<std::string, std::pair<std::string, uint64_t>> outgoing_;  // prefix → (proto, id)
+  // --client: one outgoing tunnel to these remotes in turn, no tunnel manager decisions.
+  std::vector<peer::Address> clientRemotes_;
+  size_t clientNext_ = 0;
+  std::optional<std::pair<std::string, uint64_t>> clientLink_;
   std::unique_ptr<SqlPeerCache> peerCache_;
   std::unique_ptr<tunnel::Manager> manager_;
   loop::Timer managerTimer_;
@@ -150,7 +156,7 @@ class Node {
   std::unique_ptr<client::RegistryClient> registry_;
   bool updatingConfig_ = false;
   bool bootstrapPending_ = false;
-  loop::Timer configTimer_, renewTimer_, restartTimer_, tick_;
+  loop::Timer configTimer_, renewTimer_, restartTimer_, tick_, clientRetry_;
   std::unique_ptr<ControlServer> control_;
   bool started_ = false, stopped_ = false, inPump_ = false;
   NodeExit exit_ = NodeExit::kRunning;

@@ -95,6 +95,15 @@ void Node::onTunnelEvent(const std::string& proto, const tunnel::TunnelEvent& e)
 
 void Node::tunnelUp(const std::string& proto, const tunnel::TunnelInfo& i) {
   uint32_t ifindex = if_nametoindex(i.ifname.c_str());
+  if (clientLink_ && *clientLink_ == std::make_pair(proto, i.id)) {
+    auto prefix = bitsFromCn(i.peerCn);
+    Tunnel& tn = tunnels_[{proto, i.id}];
+    tn = Tunnel{prefix ? *prefix : "", proto, true, true, i.ifname, ifindex, loop_.now()};
+    LOG_INFO("client tunnel to " + i.peerCn + " up on " + i.ifname + " (" + i.remote.str() + ")");
+    addIpv4(ifindex);
+    babel_->addInterface(i.ifname, babel::IfType::kTunnel);
+    return;
+  }
   if (i.role == tunnel::Role::kInitiator) {
     auto it = tunnels_.find({proto, i.id});
     if (it == tunnels_.end()) return;  // closed meanwhile
@@ -104,6 +113,7 @@ void Node::tunnelUp(const std::string& proto, const tunnel::TunnelInfo& i) {
     tn.ifindex = ifindex;
     tn.since = loop_.now();
     LOG_INFO("tunnel to " + cnFromBits(tn.prefix) + " up on " + i.ifname + " (" + i.remote.str() + ")");
+    addIpv4(ifindex);
     babel_->addInterface(i.ifname, babel::IfType::kTunnel);
     manager_->tunnelUp(loop_.now(), tn.prefix, i.peerSerial);
     std::string seen = hostOf(i.observedSelf);
@@ -124,11 +134,23 @@ void Node::tunnelUp(const std::string& proto, const tunnel::TunnelInfo& i) {
   tn.ifindex = ifindex;
   tn.since = loop_.now();
   LOG_INFO("tunnel from " + i.peerCn + " up on " + i.ifname + " (" + i.remote.str() + ")");
+  addIpv4(ifindex);
   babel_->addInterface(i.ifname, babel::IfType::kTunnel);
 }
 
 void Node::tunnelDown(const std::string& proto, const tunnel::TunnelInfo& i,
                       const std::string& reason) {
+  if (clientLink_ && *clientLink_ == std::make_pair(proto, i.id)) {
+    // OpenVPN --ping-restart: the next remote, after a short pause.
+    clientLink_.reset();
+    if (auto it = tunnels_.find({proto, i.id}); it != tunnels_.end()) {
+      if (it->second.up && babel_) babel_->removeInterface(it->second.ifname);
+      tunnels_.erase(it);
+    }
+    LOG_INFO("client tunnel down: " + reason);
+    clientRetry_.start(seconds(2), [this] { connectClient(); });
+    return;
+  }
   auto it = tunnels_.find({proto, i.id});
   if (it == tunnels_.end()) return;
   Tunnel tn = it->second;
@@ -143,6 +165,32 @@ void Node::tunnelDown(const std::string& proto, const tunnel::TunnelInfo& i,
   } else {
     manager_->incomingDown(loop_.now(), tn.prefix, tn.ifindex);
   }
+}
+
+// --client: tries the remotes in turn, forever (re6stnet runs one OpenVPN client).
+void Node::connectClient() {
+  if (stopped_ || clientRemotes_.empty() || clientLink_) return;
+  const peer::Address& a = clientRemotes_[clientNext_++ % clientRemotes_.size()];
+  Transport* t = transportFor(a.proto);
+  auto remote = t ? loop::SockAddr::parse(a.ip, a.port)
+                  : Result<loop::SockAddr>(makeError(Code::kInvalid, "no transport"));
+  Result<uint64_t> id = remote ? t->t->connect(*remote, "") : Result<uint64_t>(remote.error());
+  if (!id) {
+    LOG_WARNING("--client " + a.str() + ": " + id.error().message);
+    clientRetry_.start(seconds(2), [this] { connectClient(); });
+    return;
+  }
+  LOG_INFO("client tunnel: connecting to " + a.str());
+  clientLink_ = {a.proto, *id};
+}
+
+// The IPv4 overlay address goes on every tunnel (re6stnet: OpenVPN --ifconfig IP MASK on
+// each client and server); it disappears with the TUN.
+void Node::addIpv4(uint32_t ifindex) {
+  if (!ipv4_ || !ifindex) return;
+  kernel::Address a{int(ifindex), Prefix{ipv4_->first, 96 + ipv4_->second}};
+  if (auto st = kernel_->addAddress(a); !st && st.error().code != Code::kExists)
+    LOG_WARNING("IPv4 overlay address on tunnel: " + st.error().message);
 }
 
 tunnel::RoutingDump Node::dump() const {

@@ -26,7 +26,7 @@ struct Upnp::Shared {
   std::condition_variable replyCv;  // stop(): a reply or the worker's exit
   std::optional<UpnpCommand> work;
   std::optional<Result<std::string>> reply;
-  bool quit = false, exited = false;
+  bool quit = false, exited = false, running = false;
   loop::Fd wake;
   std::unique_ptr<UpnpGateway> gateway;
   std::thread thread;
@@ -74,9 +74,11 @@ void Upnp::worker(const std::shared_ptr<Shared>& s) {
     if (!s->work) break;  // quit with nothing left to do
     UpnpCommand c = std::move(*s->work);
     s->work.reset();
+    s->running = true;
     lk.unlock();
     Result<std::string> r = runUpnpCommand(*s->gateway, c);
     lk.lock();
+    s->running = false;
     s->reply = std::move(r);
     s->replyCv.notify_all();
     uint64_t one = 1;
@@ -175,13 +177,16 @@ void Upnp::stop(Duration budget) {
   if (!core_.stopped()) LOG_WARNING("UPnP: the IGD did not confirm every deletion in time");
   shared_->quit = true;
   shared_->workCv.notify_one();
-  bool exited = shared_->replyCv.wait_until(lk, std::max(deadline, std::chrono::steady_clock::now()),
+  // A worker still inside a call (a discovery that no longer matters, or a late IGD) is
+  // not waited for: it exits on its own when the call returns.
+  bool exited = !shared_->running &&
+                shared_->replyCv.wait_until(lk, std::max(deadline, std::chrono::steady_clock::now()),
                                             [&] { return shared_->exited; });
   lk.unlock();
   if (exited) {
     shared_->thread.join();
   } else {
-    LOG_WARNING("UPnP: abandoning a blocked IGD request");
+    if (!core_.stopped()) LOG_WARNING("UPnP: abandoning a blocked IGD request");
     shared_->thread.detach();
   }
 }

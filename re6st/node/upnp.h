@@ -99,7 +99,7 @@ class UpnpCore {
   std::optional<UpnpEvent> pollEvent();
   // Ends refreshes and queues a delete for every mapping (and for one being added).
   void stop();
-  // After stop(): every delete was sent and answered.
+  // After stop(): every delete was sent and answered, and no addition is in flight.
   bool stopped() const;
   bool busy() const { return outstanding_.has_value(); }
   bool mapped() const { return mapped_; }

@@ -228,7 +228,13 @@ void UpnpCore::stop() {
   mapped_ = false;
 }
 
-bool UpnpCore::stopped() const { return stopping_ && !outstanding_ && queue_.empty(); }
+// A discovery or address query still running cannot leave anything behind on the IGD;
+// an addition can (its reply queues a delete), so it is waited for.
+bool UpnpCore::stopped() const {
+  return stopping_ && queue_.empty() &&
+         (!outstanding_ || outstanding_->kind == UpnpCommand::Kind::kDiscover ||
+          outstanding_->kind == UpnpCommand::Kind::kExternalIp);
+}
 
 std::vector<UpnpMapping> UpnpCore::mappings() const {
   std::vector<UpnpMapping> out;

@@ -60,6 +60,8 @@ std::vector<std::pair<std::string, std::string>> summaryRows(const Config& c, co
     add("tunnel_churn_per_node_per_h", fmt("%.2f", churn / double(n)));
   }
   add("tunnels_per_node", fmt("%.2f", r.avgTunnels));
+  if (!r.timeline.empty())
+    add("peer_sessions_per_node", fmt("%.1f", r.timeline.back().sessions));
   for (const Failure& f : r.failures) {
     std::string key = f.what == "start" ? "converged_after_start_s" : "reconverge_" + f.what + "_s";
     for (char& ch : key)
@@ -81,17 +83,17 @@ std::vector<std::pair<std::string, std::string>> summaryRows(const Config& c, co
 
 void printTimelineHeader(std::ostream& out) {
   out << "     t  alive tunnels  routed%   graph%  loops  hops avg/max  babel B/s  peer B/s"
-         "  churn/h   RSS MiB   wall s\n";
+         "  churn/h  sess/node   RSS MiB   wall s\n";
 }
 
 void printTimelineRow(std::ostream& out, const Sample& s) {
   char b[200];
   std::snprintf(b, sizeof b,
-                "%6.0f %6zu %7zu %8.3f %8.3f %6llu  %5.2f / %-4llu %9.1f %9.2f %8.2f %9.1f %8.1f\n",
+                "%6.0f %6zu %7zu %8.3f %8.3f %6llu  %5.2f / %-4llu %9.1f %9.2f %8.2f %10.1f %9.1f %8.1f\n",
                 s.t, s.alive, s.tunnels, 100 * s.routes.share(), 100 * s.graphShare,
                 (unsigned long long)s.routes.loops, s.routes.avgHops,
                 (unsigned long long)s.routes.maxHops, s.babelBps, s.peerBps, s.churn,
-                double(s.rssKb) / 1024, s.wall);
+                s.sessions, double(s.rssKb) / 1024, s.wall);
   out << b;
 }
 
@@ -132,13 +134,14 @@ Status writeCsv(const std::string& dir, const Config& c, const Report& r) {
   std::ofstream t, f, s;
   RE6ST_TRY(open("timeline.csv", t));
   t << "t,alive,tunnels,pairs,reachable,expected,loops,hops_avg,hops_max,routed_share,"
-       "graph_share,components,babel_Bps_node,peer_Bps_node,churn_node_h,rss_kb,wall_s\n";
+       "graph_share,components,babel_Bps_node,peer_Bps_node,churn_node_h,sessions_node,rss_kb,"
+       "wall_s\n";
   for (const Sample& x : r.timeline) {
     t << x.t << ',' << x.alive << ',' << x.tunnels << ',' << x.routes.pairs << ','
       << x.routes.reachable << ',' << x.routes.expected << ',' << x.routes.loops << ','
       << x.routes.avgHops << ',' << x.routes.maxHops << ',' << x.routes.share() << ','
       << x.graphShare << ',' << x.components << ',' << x.babelBps << ',' << x.peerBps << ','
-      << x.churn << ',' << x.rssKb << ',' << x.wall << '\n';
+      << x.churn << ',' << x.sessions << ',' << x.rssKb << ',' << x.wall << '\n';
   }
   RE6ST_TRY(open("failures.csv", f));
   f << "what,at,killed,graph_share,reconverged_s,routed_share,expected_share\n";

@@ -149,6 +149,7 @@ Sample Runner::sample() {
   lastPeer_ = k.peerBytes;
   lastTunnelEvents_ = tunnelEvents;
   lastSample_ = now;
+  s.sessions = s.alive ? double(world_.peerSessions()) / double(s.alive) : 0;
   s.rssKb = processMemory().rssKb;
   s.wall = wall();
   return s;

@@ -24,6 +24,7 @@ struct Sample {
   double babelBps = 0;      // Babel bytes per second per live node over the last period
   double peerBps = 0;       // peer-protocol bytes per second per live node
   double churn = 0;         // tunnels opened + closed per live node per hour
+  double sessions = 0;      // peer-protocol sessions per live node
   uint64_t rssKb = 0;
   double wall = 0;          // wall seconds since the run began
 };

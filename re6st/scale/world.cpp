@@ -274,6 +274,13 @@ void World::onTimer(size_t i, uint64_t gen) {
   drain(i);
 }
 
+size_t World::peerSessions() const {
+  size_t n = 0;
+  for (const Node& x : nodes_)
+    if (x.alive) n += x.proto->sessionCount();
+  return n;
+}
+
 std::pair<size_t, size_t> World::managerTunnels() const {
   size_t out = 0, in = 0;
   for (const Node& n : nodes_) {

@@ -74,6 +74,8 @@ class World {
   // Outgoing/incoming tunnels the managers of live nodes count.
   std::pair<size_t, size_t> managerTunnels() const;
   const std::string& prefix(size_t i) const;
+  // Peer-protocol sessions held by live nodes (each keeps the peer's certificate).
+  size_t peerSessions() const;
   // Tunnels that are up, with both ends alive (for the timeline).
   size_t tunnelsUp() const;
 

@@ -53,7 +53,8 @@ enum class Carrier { kDatagram, kStream };
 struct HandshakeOptions {
   Role role = Role::kInitiator;
   Carrier carrier = Carrier::kDatagram;
-  std::string expectedCn;         // initiator: the responder's CN must equal it
+  std::string expectedCn;         // initiator: the responder's CN must equal it ("": any
+                                  // certificate of the network CA, re6stnet's --client)
   int64_t wallNow = 0;            // Unix seconds for certificate validity
   Duration timeout = std::chrono::seconds(15);  // whole handshake
   Bytes transportId;              // responder over DTLS: the client address (cookie binding)

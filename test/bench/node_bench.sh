@@ -47,7 +47,7 @@ for n in "${NODES[@]}"; do count_traffic "$n" || nl_fail "nftables counters in $
 t0=$(date +%s.%N)
 NL_STAGGER=${NODE_BENCH_STAGGER:-0.2} nl_start_all "${NODES[@]}"
 nl_wait_full 300 "${NODES[@]}" || nl_fail "no full connectivity of 9 nodes within 300 s"
-full=$(echo "$(date +%s.%N) - $t0" | bc)
+full=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)")
 nl_log "full connectivity after $full s"
 sleep 10  # past the start-up burst
 declare -A b0 p0
@@ -86,11 +86,11 @@ done
 
 echo
 echo "re6st node benchmark ($(date -u +%F), hello ${NL_HELLO}s, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
-printf '%-48s %s\n' "measure" "value"
-printf '%-48s %s\n' "start → full connectivity, registry node + 8" "${full} s"
-printf '%-48s %s\n' "tunnels per node (median of 9)" "$(printf '%s\n' "${tun[@]}" | median)"
-printf '%-48s %s\n' "Babel bytes sent per node per minute (median)" "$(printf '%s\n' "${babel[@]}" | median)"
-printf '%-48s %s\n' "peer protocol bytes sent per node per minute (med.)" "$(printf '%s\n' "${peer[@]}" | median)"
-printf '%-48s %s\n' "node RSS, median of 9 (kB)" "$(printf '%s\n' "${rss[@]}" | median)"
-printf '%-48s %s\n' "hub node RSS, 10 tunnels" "${rss_at[10]}"
-printf '%-48s %s\n' "hub node RSS, 30 tunnels" "${rss_at[30]}"
+printf '%-52s %s\n' "measure" "value"
+printf '%-52s %s\n' "start → full connectivity, registry node + 8" "${full} s"
+printf '%-52s %s\n' "tunnels per node (median of 9)" "$(printf '%s\n' "${tun[@]}" | median)"
+printf '%-52s %s\n' "Babel bytes sent per node per minute (median)" "$(printf '%s\n' "${babel[@]}" | median)"
+printf '%-52s %s\n' "peer protocol bytes sent per node per minute (med.)" "$(printf '%s\n' "${peer[@]}" | median)"
+printf '%-52s %s\n' "node RSS, median of 9 (kB)" "$(printf '%s\n' "${rss[@]}" | median)"
+printf '%-52s %s\n' "hub node RSS, 10 tunnels" "${rss_at[10]}"
+printf '%-52s %s\n' "hub node RSS, 30 tunnels" "${rss_at[30]}"

@@ -33,7 +33,13 @@ nl_cleanup() {
   local n
   for n in "${!NL_PID[@]}"; do kill "${NL_PID[$n]}" 2>/dev/null; done
   [ -n "$NL_REGPID" ] && kill "$NL_REGPID" 2>/dev/null
-  sleep 0.5
+  local alive
+  for _ in $(seq 30); do  # up to 3 s for clean exits (tunnels closed, routes removed)
+    alive=
+    for n in "${!NL_PID[@]}"; do kill -0 "${NL_PID[$n]}" 2>/dev/null && alive=1; done
+    [ -z "$alive" ] && break
+    sleep 0.1
+  done
   for n in "${!NL_PID[@]}"; do kill -9 "${NL_PID[$n]}" 2>/dev/null; done
   topo_destroy
   if [ -n "${NL_KEEP:-}" ]; then echo "logs kept in $NL_W"; else rm -rf "$NL_W"; fi

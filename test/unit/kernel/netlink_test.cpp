@@ -103,6 +103,11 @@ TEST_CASE("routes survive encode and decode in both families", "[kernel]") {
   CHECK(formatPrefix(back.dst) == "10.42.0.0/16");
   CHECK(back.str() == "10.42.0.0/16 via 10.0.0.1 dev 2 src 10.0.0.2 proto 4");
 
+  Route on = v4;  // a gateway outside the link's prefixes, forced on-link
+  on.onlink = true;
+  CHECK(roundTrip(on) == on);
+  CHECK(on.str() == "10.42.0.0/16 via 10.0.0.1 onlink dev 2 src 10.0.0.2 proto 4");
+
   Route via;  // IPv4 through an IPv6 link-local next hop (RTA_VIA)
   via.dst = P("10.42.0.0/16");
   via.gateway = A("fe80::1");

@@ -170,9 +170,19 @@ TEST_CASE("veth: links, MTU, link-local, gateway routes in both families", "[ker
     bool sawVia = false;
     for (const auto& x : *v4routes) sawVia |= x.dst == via.dst && x.gateway == via.gateway;
     CHECK(sawVia);
+    // A neighbour's IPv4 address outside every local prefix (AE 1 next hop on a tunnel):
+    // the kernel takes it only on-link (RTNH_F_ONLINK), as babeld installs it.
+    Route far = v4;
+    far.dst = P("198.21.0.0/16");
+    far.gateway = A("10.99.0.1");
+    far.prefsrc.reset();
+    CHECK_FALSE(k->addRoute(far).ok());
+    far.onlink = true;
+    REQUIRE(k->addRoute(far).ok());
+    CHECK(hasRoute(*k, far, true));
     auto n = k->flushRoutes();
     REQUIRE(n.ok());
-    CHECK(*n == 3);
+    CHECK(*n == 4);
     REQUIRE(k->deleteAddress(v4addr).ok());
     CHECK(k->listAddresses(true, a->ifindex)->empty());
 

@@ -291,7 +291,7 @@ namespace {
 
 struct FakeIgd {
   std::mutex mu;
-  std::chrono::milliseconds discoverDelay{0};
+  std::chrono::milliseconds discoverDelay{0}, deleteDelay{0};
   bool present = true;
   std::set<std::pair<uint16_t, UpnpProto>> mapped;
   int deletes = 0;
@@ -313,6 +313,7 @@ class FakeGateway final : public UpnpGateway {
     return {};
   }
   Status deleteMapping(uint16_t port, UpnpProto p) override {
+    std::this_thread::sleep_for(igd_->deleteDelay);
     std::lock_guard<std::mutex> lk(igd_->mu);
     igd_->mapped.erase({port, p});
     ++igd_->deletes;
@@ -378,7 +379,7 @@ TEST_CASE("upnp driver reports a missing IGD") {
   CHECK_FALSE(u.mapped());
 }
 
-TEST_CASE("upnp driver stop stays bounded when the IGD hangs") {
+TEST_CASE("upnp driver stop does not wait for a discovery that cannot map anything") {
   auto igd = std::make_shared<FakeIgd>();
   igd->discoverDelay = std::chrono::milliseconds(1500);
   loop::Loop loop;
@@ -387,15 +388,41 @@ TEST_CASE("upnp driver stop stays bounded when the IGD hangs") {
     REQUIRE(u.start(kRules, "x").ok());
     loop.runOnce(false);
     auto t = std::chrono::steady_clock::now();
-    u.stop(milliseconds(200));
+    u.stop(seconds(5));
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                   std::chrono::steady_clock::now() - t).count();
-    CHECK(ms < 800);
+    CHECK(ms < 300);
     CHECK_FALSE(u.start(kRules, "x").ok());  // no restart after stop
   }
   // The abandoned worker finishes its call on its own and frees the shared state.
   std::this_thread::sleep_for(std::chrono::milliseconds(1700));
   CHECK(igd.use_count() == 1);
+}
+
+TEST_CASE("upnp driver stop stays bounded when the IGD hangs on deletes") {
+  auto igd = std::make_shared<FakeIgd>();
+  igd->deleteDelay = std::chrono::milliseconds(1000);
+  loop::Loop loop;
+  {
+    Upnp::Handlers h;
+    h.onMapped = [&](const std::string&, const std::vector<UpnpMapping>&) { loop.stop(); };
+    Upnp u(loop, h, {}, std::make_unique<FakeGateway>(igd));
+    REQUIRE(u.start(kRules, "x").ok());
+    loop::Timer guard(loop);
+    guard.start(seconds(5), [&] { loop.stop(); });
+    loop.run();
+    REQUIRE(u.mapped());
+    auto t = std::chrono::steady_clock::now();
+    u.stop(milliseconds(300));
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - t).count();
+    CHECK(ms >= 250);  // it did wait for the IGD…
+    CHECK(ms < 900);   // …but not for both 1 s deletes
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  CHECK(igd.use_count() == 1);
+  std::lock_guard<std::mutex> lk(igd->mu);
+  CHECK(igd->deletes == 1);  // the first delete went through; the second was abandoned
 }
 
 TEST_CASE("upnp driver rejects empty rules and port 0") {
