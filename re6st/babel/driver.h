@@ -56,6 +56,7 @@ class Driver {
   // Clean exit: the core's shutdown() goodbye (retractions, resent a few times within
   // ~30 ms, stop() blocks for them), removes every interface from the core, deletes
   // every route we installed, flushes our protocol and stops the timers. Idempotent.
+  // The Router stays shut down: a restart needs a new Router and Driver.
   void stop();
 
   // Interfaces by name; an interface that does not exist yet or has no link-local

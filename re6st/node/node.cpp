@@ -362,6 +362,9 @@ void Node::stop() {
   // Babel first: our routes are retracted while the tunnels still carry the packets.
   if (babel_) babel_->stop();
   manager_.reset();
+  for (auto& [key, tn] : tunnels_) removeGatewayRoute(tn.gatewayRoute);
+  tunnels_.clear();
+  outgoing_.clear();
   transports_.clear();  // closes every tunnel (peers get a close record), TUNs go away
   peerDriver_.reset();
   protocol_.reset();

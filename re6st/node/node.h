@@ -83,6 +83,7 @@ class Node {
     std::string ifname;
     uint32_t ifindex = 0;
     Time since{};
+    std::string gatewayRoute;  // --remote-gateway: the remote IPv4 routed via a gateway
   };
   struct Transport {
     std::string proto;
@@ -108,6 +109,8 @@ class Node {
                   const std::string& reason);
   void addIpv4(uint32_t ifindex);
   void connectClient();
+  std::string addGatewayRoute(const std::string& ip);
+  void removeGatewayRoute(const std::string& ip);
   tunnel::RoutingDump dump() const;
   std::vector<std::string> neighbourPrefixes(const tunnel::RoutingDump& d) const;
   Transport* transportFor(const std::string& proto);
@@ -145,6 +148,8 @@ class Node {
   std::vector<peer::Address> clientRemotes_;
   size_t clientNext_ = 0;
   std::optional<std::pair<std::string, uint64_t>> clientLink_;
+  std::map<std::string, std::pair<std::string, int>> gatewayRoutes_;  // ip → (gateway, users)
+  size_t nextGateway_ = 0;
   std::unique_ptr<SqlPeerCache> peerCache_;
   std::unique_ptr<tunnel::Manager> manager_;
   loop::Timer managerTimer_;

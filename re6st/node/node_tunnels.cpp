@@ -57,8 +57,10 @@ void Node::openTunnel(const tunnel::OpenTunnel& o) {
     manager_->tunnelDown(loop_.now(), o.prefix);
     return;
   }
+  std::string routed = addGatewayRoute(o.address.ip);
   auto id = t->t->connect(*remote, cnFromBits(o.prefix));
   if (!id) {
+    removeGatewayRoute(routed);
     LOG_INFO("tunnel to " + cnFromBits(o.prefix) + ": " + id.error().message);
     manager_->tunnelDown(loop_.now(), o.prefix);
     return;
@@ -70,6 +72,7 @@ void Node::openTunnel(const tunnel::OpenTunnel& o) {
   tn.proto = o.address.proto;
   tn.outgoing = true;
   tn.since = loop_.now();
+  tn.gatewayRoute = routed;
 }
 
 void Node::closeTunnel(const std::string& prefix, const std::string& why) {
@@ -79,6 +82,7 @@ void Node::closeTunnel(const std::string& prefix, const std::string& why) {
   outgoing_.erase(it);
   auto tn = tunnels_.find(key);
   if (tn != tunnels_.end()) {
+    removeGatewayRoute(tn->second.gatewayRoute);
     if (tn->second.up && babel_) babel_->removeInterface(tn->second.ifname);
     tunnels_.erase(tn);
   }
@@ -155,6 +159,7 @@ void Node::tunnelDown(const std::string& proto, const tunnel::TunnelInfo& i,
   if (it == tunnels_.end()) return;
   Tunnel tn = it->second;
   tunnels_.erase(it);
+  removeGatewayRoute(tn.gatewayRoute);
   if (tn.up && babel_) babel_->removeInterface(tn.ifname);
   LOG_INFO(std::string("tunnel ") + (tn.outgoing ? "to " : "from ") + cnFromBits(tn.prefix) +
            (tn.up ? " down: " : " failed: ") + reason);
@@ -165,6 +170,40 @@ void Node::tunnelDown(const std::string& proto, const tunnel::TunnelInfo& i,
   } else {
     manager_->incomingDown(loop_.now(), tn.prefix, tn.ifindex);
   }
+}
+
+// --remote-gateway (tunnel.py MultiGatewayManager): each tunnel to an IPv4 remote goes
+// through the next gateway in turn, by a /32 route shared by the tunnels to that IP.
+std::string Node::addGatewayRoute(const std::string& ip) {
+  const auto& gws = s_.options.gw_list;
+  auto addr = kernel::parseAnyAddress(ip);
+  if (gws.empty() || !addr || !kernel::isV4(*addr)) return "";
+  auto& entry = gatewayRoutes_[ip];
+  if (entry.second++ > 0) return ip;
+  entry.first = gws[nextGateway_++ % gws.size()];
+  auto gw = kernel::parseAnyAddress(entry.first);
+  kernel::Route r;
+  r.dst = kernel::v4Prefix(*addr, 32);
+  if (gw) r.gateway = *gw;
+  r.protocol = kernel::kProtoStatic;
+  if (auto st = gw ? kernel_->replaceRoute(r) : Status(gw.error()); !st)
+    LOG_WARNING("--remote-gateway " + entry.first + " for " + ip + ": " + st.error().message);
+  return ip;
+}
+
+void Node::removeGatewayRoute(const std::string& ip) {
+  auto it = gatewayRoutes_.find(ip);
+  if (ip.empty() || it == gatewayRoutes_.end() || --it->second.second > 0) return;
+  auto addr = kernel::parseAnyAddress(ip);
+  auto gw = kernel::parseAnyAddress(it->second.first);
+  if (addr && gw) {
+    kernel::Route r;
+    r.dst = kernel::v4Prefix(*addr, 32);
+    r.gateway = *gw;
+    r.protocol = kernel::kProtoStatic;
+    (void)kernel_->deleteRoute(r);
+  }
+  gatewayRoutes_.erase(it);
 }
 
 // --client: tries the remotes in turn, forever (re6stnet runs one OpenVPN client).

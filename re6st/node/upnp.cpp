@@ -159,6 +159,11 @@ void Upnp::stop(Duration budget) {
   auto deadline = std::chrono::steady_clock::now() + budget;
   core_.stop();
   std::unique_lock<std::mutex> lk(shared_->mu);
+  if (shared_->work) {
+    // Handed over but not started: cancelled, so it never reaches the IGD.
+    shared_->work.reset();
+    core_.handleReply(loop_.now(), makeError(Code::kTimeout, "cancelled"));
+  }
   // Finish what the worker is doing, then send the deletes the core queued, one by one.
   for (;;) {
     if (shared_->reply) {

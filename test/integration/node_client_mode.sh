@@ -3,7 +3,8 @@
 # re6stnet's --client mode and SIGHUP: n2 serves nothing and keeps one tunnel to the
 # remotes given by --client (the first one is dead, so the second must be used); it
 # reaches every node and nobody can open a tunnel to it. SIGHUP re-executes the node
-# (same pid, fresh start) and connectivity comes back.
+# (same pid, fresh start) and connectivity comes back. n1 runs with --remote-gateway: its
+# tunnel to the registry node goes through the internet's router by a /32 route.
 set -u
 HERE=$(dirname "$(readlink -f "$0")")
 . "$HERE/lib/topology.sh"
@@ -17,6 +18,7 @@ nl_public n1 11
 topo_public n2 12
 nl_register "${NODES[@]}"
 nl_start reg
+NL_ARGS[n1]="--remote-gateway 198.18.0.1"
 nl_start n1
 NL_ARGS[n2]="--client 198.18.0.99,1194,tcp;198.18.0.11,1194,tcp"
 nl_start n2
@@ -34,6 +36,9 @@ case $3 in 198.18.0.11:1194) ;; *) nl_fail "n2's tunnel goes to $3, not n1";; es
 [ "$4" = "''" ] || nl_fail "a --client node has no address to give, n2 says $4"
 nl_log "n2: one outgoing tunnel to $3, no address published"
 topo_exec n2 ss -Htln | grep -q ':1194 ' && nl_fail "--client node listens on 1194"
+gw=$(topo_exec n1 ip -4 route show 198.18.0.2)
+case $gw in *"via 198.18.0.1"*) ;; *) nl_fail "--remote-gateway: no route to 198.18.0.2 via 198.18.0.1 on n1: [$gw]";; esac
+nl_log "n1 reaches the registry node through its --remote-gateway: $gw"
 
 pid=${NL_PID[n2]}
 kill -HUP "$pid"
@@ -44,4 +49,6 @@ nl_wait_ready n2
 nl_wait_full 60 "${NODES[@]}" || nl_fail "no full connectivity after SIGHUP"
 nl_log "SIGHUP: same pid $pid, full connectivity again after ${NL_WAITED}s"
 [ "$(grep -c 'node .* started' "$NL_W/n2/log/re6stnet.log")" -ge 2 ] || nl_fail "n2 did not start twice"
+nl_stop n1 TERM || nl_fail "n1 did not exit on SIGTERM"
+[ -z "$(topo_exec n1 ip -4 route show 198.18.0.2)" ] || nl_fail "--remote-gateway route left after exit"
 echo PASS
