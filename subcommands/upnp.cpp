@@ -2,6 +2,8 @@
 // IGD exactly as a node with `--ip upnp` does (node::Upnp), prints one line per mapping
 // ("external IP PORT PROTO INTERNAL"), keeps renewing, and deletes the mappings on
 // SIGINT/SIGTERM or after --seconds. Exit 1 when no IGD maps the ports.
+#include "re6st/node/upnp.h"
+
 #include <signal.h>
 
 #include <optional>
@@ -9,7 +11,6 @@
 #include "re6st/base/log.h"
 #include "re6st/cli/options.h"
 #include "re6st/loop/loop.h"
-#include "re6st/node/upnp.h"
 #include "subcommands/subcommand.h"
 
 namespace re6st::cmd {
@@ -26,26 +27,50 @@ const cli::CommandSpec& upnpSpec() {
         "Map a local port on the UPnP Internet Gateway Device as `re6st node --ip upnp` "
         "does, print the external address and ports, renew, and remove the mappings at exit.";
     s.options = {
-        {.long_name = "port", .type = Type::kInt, .metavar = "PORT",
-         .help = "Local port to expose.", .default_text = "1194"},
-        {.long_name = "proto", .kind = Kind::kAppend, .metavar = "PROTO",
-         .help = "Protocol to map (repeat).", .default_text = "udp and tcp",
+        {.long_name = "port",
+         .type = Type::kInt,
+         .metavar = "PORT",
+         .help = "Local port to expose.",
+         .default_text = "1194"},
+        {.long_name = "proto",
+         .kind = Kind::kAppend,
+         .metavar = "PROTO",
+         .help = "Protocol to map (repeat).",
+         .default_text = "udp and tcp",
          .choices = {"udp", "tcp"}},
-        {.long_name = "seconds", .type = Type::kInt, .metavar = "N",
+        {.long_name = "seconds",
+         .type = Type::kInt,
+         .metavar = "N",
          .help = "Remove the mappings and exit N seconds after mapping (0: at SIGINT/SIGTERM).",
          .default_text = "0"},
-        {.long_name = "description", .metavar = "TEXT",
-         .help = "Mapping description, as \"TEXT (PORT/proto)\".", .default_text = "re6stnet"},
-        {.long_name = "lease", .type = Type::kInt, .metavar = "SECONDS",
-         .help = "Lease asked for each mapping (0: permanent).", .default_text = "3600"},
-        {.long_name = "refresh", .type = Type::kInt, .metavar = "SECONDS",
-         .help = "Renewal period (also at most half the lease).", .default_text = "500"},
-        {.long_name = "discover-delay", .type = Type::kInt, .metavar = "MS",
-         .help = "SSDP wait per device type searched.", .default_text = "200"},
-        {.long_name = "verbose", .short_name = 'v', .type = Type::kInt, .metavar = "N",
+        {.long_name = "description",
+         .metavar = "TEXT",
+         .help = "Mapping description, as \"TEXT (PORT/proto)\".",
+         .default_text = "re6stnet"},
+        {.long_name = "lease",
+         .type = Type::kInt,
+         .metavar = "SECONDS",
+         .help = "Lease asked for each mapping (0: permanent).",
+         .default_text = "3600"},
+        {.long_name = "refresh",
+         .type = Type::kInt,
+         .metavar = "SECONDS",
+         .help = "Renewal period (also at most half the lease).",
+         .default_text = "500"},
+        {.long_name = "discover-delay",
+         .type = Type::kInt,
+         .metavar = "MS",
+         .help = "SSDP wait per device type searched.",
+         .default_text = "200"},
+        {.long_name = "verbose",
+         .short_name = 'v',
+         .type = Type::kInt,
+         .metavar = "N",
          .help = "Log level: 0 none, 1 warnings, 2 info, 3 debug, 4 trace.",
          .default_text = "1"},
-        {.long_name = "log", .short_name = 'l', .metavar = "FILE",
+        {.long_name = "log",
+         .short_name = 'l',
+         .metavar = "FILE",
          .help = "Log file (default: stderr)."},
     };
     return s;
@@ -69,8 +94,8 @@ Result<UpnpCmdOptions> parseOptions(const cli::Parsed& p) {
   auto protos = p.all("proto");
   if (protos.empty()) protos = {"udp", "tcp"};
   for (const auto& pr : protos)
-    o.rules.push_back({static_cast<uint16_t>(port),
-                       pr == "tcp" ? node::UpnpProto::kTcp : node::UpnpProto::kUdp});
+    o.rules.push_back(
+        {static_cast<uint16_t>(port), pr == "tcp" ? node::UpnpProto::kTcp : node::UpnpProto::kUdp});
   o.seconds = p.lastInt("seconds").value_or(0);
   if (o.seconds < 0) return makeError(Code::kInvalid, "--seconds: want N >= 0");
   o.description = p.last("description").value_or("re6stnet");
@@ -79,7 +104,8 @@ Result<UpnpCmdOptions> parseOptions(const cli::Parsed& p) {
   int delay = p.lastInt("discover_delay").value_or(200);
   if (lease < 0) return makeError(Code::kInvalid, "--lease: want SECONDS >= 0");
   if (refresh < 1) return makeError(Code::kInvalid, "--refresh: want SECONDS >= 1");
-  if (delay < 10 || delay > 60000) return makeError(Code::kInvalid, "--discover-delay: want 10..60000");
+  if (delay < 10 || delay > 60000)
+    return makeError(Code::kInvalid, "--discover-delay: want 10..60000");
   o.upnp.leaseSeconds = static_cast<uint32_t>(lease);
   o.upnp.refresh = seconds(refresh);
   o.upnp.discoverDelay = milliseconds(delay);
@@ -123,7 +149,8 @@ int runMapper(const UpnpCmdOptions& o, Io& io) {
   (void)intr.start(SIGINT, quit);
   loop.run();
   upnp.stop();
-  if (everMapped) io.out << "removed" << std::endl;
+  if (everMapped)
+    io.out << "removed" << std::endl;
   else if (status == 0) {
     io.err << "re6st upnp: interrupted before any mapping\n";
     status = 1;

@@ -92,6 +92,7 @@ void Upnp::worker(const std::shared_ptr<Shared>& s) {
 
 // Hands the core's next command to the worker (the core keeps at most one outstanding).
 void Upnp::pump() {
+  if (stopped_) return;  // a handler may have called stop()
   auto c = core_.pollCommand();
   if (!c) return;
   LOG_TRACE("UPnP: command " + std::to_string(static_cast<int>(c->kind)));
@@ -184,9 +185,9 @@ void Upnp::stop(Duration budget) {
   shared_->workCv.notify_one();
   // A worker still inside a call (a discovery that no longer matters, or a late IGD) is
   // not waited for: it exits on its own when the call returns.
-  bool exited = !shared_->running &&
-                shared_->replyCv.wait_until(lk, std::max(deadline, std::chrono::steady_clock::now()),
-                                            [&] { return shared_->exited; });
+  bool exited = !shared_->running && shared_->replyCv.wait_until(
+                                         lk, std::max(deadline, std::chrono::steady_clock::now()),
+                                         [&] { return shared_->exited; });
   lk.unlock();
   if (exited) {
     shared_->thread.join();

@@ -42,11 +42,11 @@ struct UpnpOptions {
   // SSDP wait per searched device type (miniupnpc 2.2 tries up to 4 types in turn and
   // waits at least 1 s each: ~4 s without an IGD). re6stnet's discoverdelay: 200 ms.
   Duration discoverDelay = milliseconds(200);
-  Duration refresh = seconds(500);      // re6stnet re-adds every rule every 500 s
-  uint32_t leaseSeconds = 3600;         // 0 = permanent (re6stnet's choice); see upnp_core.cpp
-  Duration retryMin = seconds(10);      // discovery backoff: 10, 20, 40, 60, 60 … s
-  Duration retryMax = seconds(60);      // re6stnet retries every 60 s
-  int portTries = 15;                   // re6stnet: at most 15 conflicting ports per cycle
+  Duration refresh = seconds(500);  // re6stnet re-adds every rule every 500 s
+  uint32_t leaseSeconds = 3600;     // 0 = permanent (re6stnet's choice); see upnp_core.cpp
+  Duration retryMin = seconds(10);  // discovery backoff: 10, 20, 40, 60, 60 … s
+  Duration retryMax = seconds(60);  // re6stnet retries every 60 s
+  int portTries = 15;               // re6stnet: at most 15 conflicting ports per cycle
 };
 
 // One blocking call for the worker. The gateway keeps the selected IGD between calls.
@@ -79,9 +79,9 @@ Result<std::string> runUpnpCommand(UpnpGateway& gw, const UpnpCommand& c);
 
 struct UpnpEvent {
   enum class Kind { kMapped, kLost } kind = Kind::kMapped;
-  std::string externalIp;               // kMapped
-  std::vector<UpnpMapping> mappings;    // kMapped, in rule order
-  std::string reason;                   // kLost
+  std::string externalIp;             // kMapped
+  std::vector<UpnpMapping> mappings;  // kMapped, in rule order
+  std::string reason;                 // kLost
 };
 
 // The decisions of re6stnet's Forwarder without its I/O: which command next, which
@@ -130,7 +130,7 @@ class UpnpCore {
   std::deque<UpnpEvent> events_;
   std::optional<Time> timer_;
   bool running_ = false, stopping_ = false;
-  bool discovered_ = false;   // lanAddr_ comes from a discovery still trusted
+  bool discovered_ = false;  // lanAddr_ comes from a discovery still trusted
   bool freshDiscovery_ = false;
   std::string lanAddr_, ip_;
   size_t ruleIndex_ = 0;
@@ -147,7 +147,8 @@ class UpnpCore {
 };
 
 // The driver: one worker thread runs the commands, results come back to the loop thread
-// through an eventfd. Handlers run on the loop thread, never after stop().
+// through an eventfd. Handlers run on the loop thread, never after stop(); they may call
+// stop() but must not destroy the Upnp.
 class Upnp {
  public:
   struct Handlers {

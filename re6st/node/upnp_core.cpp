@@ -100,7 +100,8 @@ void UpnpCore::handleReply(Time now, const Result<std::string>& reply) {
   if (stopping_) {
     // A mapping that the IGD accepted while we were stopping must not outlive us.
     if (cmd.kind == UpnpCommand::Kind::kAdd && reply.ok())
-      push({.kind = UpnpCommand::Kind::kDelete, .externalPort = cmd.externalPort,
+      push({.kind = UpnpCommand::Kind::kDelete,
+            .externalPort = cmd.externalPort,
             .proto = cmd.proto});
     return;
   }
@@ -117,8 +118,8 @@ void UpnpCore::handleReply(Time now, const Result<std::string>& reply) {
     case UpnpCommand::Kind::kExternalIp:
       if (!reply.ok()) return fail(now, "GetExternalIPAddress: " + reply.error().message);
       if (!usableIpv4(reply.value()))
-        return fail(now, "the IGD has no usable external address ('" +
-                             reply.value().substr(0, 40) + "')");
+        return fail(
+            now, "the IGD has no usable external address ('" + reply.value().substr(0, 40) + "')");
       ip_ = reply.value();
       return addRule(now);
     case UpnpCommand::Kind::kAdd:
@@ -145,13 +146,16 @@ void UpnpCore::addRule(Time now) {
   } else {
     if (triesLeft_ <= 0)
       return fail(now, "no free external port on the IGD for " + description_ + " (" +
-                           std::to_string(r.rule.internalPort) + "/" +
-                           upnpProtoName(r.rule.proto) + ")");
+                           std::to_string(r.rule.internalPort) + "/" + upnpProtoName(r.rule.proto) +
+                           ")");
     --triesLeft_;
     candidate_ = nextPort();
   }
-  push({.kind = UpnpCommand::Kind::kAdd, .externalPort = candidate_,
-        .internalPort = r.rule.internalPort, .proto = r.rule.proto, .lanAddr = lanAddr_,
+  push({.kind = UpnpCommand::Kind::kAdd,
+        .externalPort = candidate_,
+        .internalPort = r.rule.internalPort,
+        .proto = r.rule.proto,
+        .lanAddr = lanAddr_,
         .description = description_ + " (" + std::to_string(r.rule.internalPort) + "/" +
                        upnpProtoName(r.rule.proto) + ")",
         .leaseSeconds = lease_});
@@ -172,8 +176,11 @@ void UpnpCore::onAdd(Time now, const Result<std::string>& reply) {
   }
   if (reply.error().code == Code::kUnsupported && lease_ != 0) {
     lease_ = 0;  // OnlyPermanentLeasesSupported (IGD v1 §2.4.16): ask without a lease
-    push({.kind = UpnpCommand::Kind::kAdd, .externalPort = candidate_,
-          .internalPort = r.rule.internalPort, .proto = r.rule.proto, .lanAddr = lanAddr_,
+    push({.kind = UpnpCommand::Kind::kAdd,
+          .externalPort = candidate_,
+          .internalPort = r.rule.internalPort,
+          .proto = r.rule.proto,
+          .lanAddr = lanAddr_,
           .description = description_ + " (" + std::to_string(r.rule.internalPort) + "/" +
                          upnpProtoName(r.rule.proto) + ")",
           .leaseSeconds = 0});

@@ -74,9 +74,9 @@ class MiniupnpcGateway final : public UpnpGateway {
     std::string ext = std::to_string(c.externalPort), in = std::to_string(c.internalPort);
     std::string lease = std::to_string(c.leaseSeconds);
     const char* proto = c.proto == UpnpProto::kTcp ? "TCP" : "UDP";
-    int r = UPNP_AddPortMapping(urls_.controlURL, data_.first.servicetype, ext.c_str(),
-                                in.c_str(), c.lanAddr.c_str(), c.description.c_str(), proto,
-                                nullptr, lease.c_str());
+    int r = UPNP_AddPortMapping(urls_.controlURL, data_.first.servicetype, ext.c_str(), in.c_str(),
+                                c.lanAddr.c_str(), c.description.c_str(), proto, nullptr,
+                                lease.c_str());
     if (r == UPNPCOMMAND_SUCCESS) return {};
     if (r == kConflictInMappingEntry) return makeError(Code::kExists, upnpErrorText(r));
     if (r == kOnlyPermanentLeasesSupported) return makeError(Code::kUnsupported, upnpErrorText(r));

@@ -1,15 +1,14 @@
 // UpnpCore (re6stnet's Forwarder decisions) on a manual clock, and the Upnp driver with a
 // fake gateway on its worker thread: ports, renewals, conflicts, leases, backoff, hostile
 // IGD answers, deletion at stop, and a stop() that stays bounded when the IGD hangs.
-#include <catch2/catch.hpp>
+#include "re6st/node/upnp.h"
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <mutex>
 #include <set>
 #include <thread>
-
-#include "re6st/node/upnp.h"
 
 using namespace re6st;
 using namespace re6st::node;
@@ -237,9 +236,9 @@ TEST_CASE("upnp core: a known IGD failing deletes the mappings and rediscovers a
 }
 
 TEST_CASE("upnp core refuses unusable external addresses from the IGD") {
-  const std::vector<std::string> hostile = {"",          "0.0.0.0", "300.1.1.1",
-                                            "1.2.3.4 x", "255.255.255.255",
-                                            "224.0.0.1", "::1",     std::string(5000, '1')};
+  const std::vector<std::string> hostile = {
+      "",          "0.0.0.0", "300.1.1.1",           "1.2.3.4 x", "255.255.255.255",
+      "224.0.0.1", "::1",     std::string(5000, '1')};
   for (const auto& bad : hostile) {
     SeededRandom rnd(8);
     UpnpCore c({}, rnd);
@@ -389,8 +388,9 @@ TEST_CASE("upnp driver stop does not wait for a discovery that cannot map anythi
     loop.runOnce(false);
     auto t = std::chrono::steady_clock::now();
     u.stop(seconds(5));
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - t).count();
+    auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t)
+            .count();
     CHECK(ms < 300);
     CHECK_FALSE(u.start(kRules, "x").ok());  // no restart after stop
   }
@@ -414,8 +414,9 @@ TEST_CASE("upnp driver stop stays bounded when the IGD hangs on deletes") {
     REQUIRE(u.mapped());
     auto t = std::chrono::steady_clock::now();
     u.stop(milliseconds(300));
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - t).count();
+    auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t)
+            .count();
     CHECK(ms >= 250);  // it did wait for the IGD…
     CHECK(ms < 900);   // …but not for both 1 s deletes
   }
