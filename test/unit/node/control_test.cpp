@@ -92,10 +92,11 @@ TEST_CASE("A client that never reads its answers does not stall the others") {
     std::memcpy(addr.sun_path, path.data(), path.size());
     bool connected = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     std::string many;
-    for (int i = 0; i < 100; ++i) many += "{\"cmd\":\"big\"}\n";  // ~10 MB of answers, unread
+    for (int i = 0; i < 30; ++i) many += "{\"cmd\":\"big\"}\n";  // ~3 MB of answers, unread
     if (connected) (void)!send(fd, many.data(), many.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     usleep(100000);
-    auto r = node::controlRequest(path, {{"cmd", "status"}}, 500);
+    // Generous: the point is that it is answered at all while the other client stalls.
+    auto r = node::controlRequest(path, {{"cmd", "status"}}, 10000);
     answeredInTime = r.ok();
     if (r.ok()) quick = *r;
     close(fd);
