@@ -40,12 +40,16 @@ topo_gateway gw2 22 2
 topo_private n5 gw1 1 10; topo_private n6 gw1 1 11
 topo_private n7 gw2 2 10; topo_private n8 gw2 2 11
 
-say "registration with re6st conf (email tokens through the registry's mbox)"
-nl_register "${NODES[@]}"
+say "the registry host registers first (its node holds the registry prefix) and starts its node"
+nl_register reg
+nl_start reg
+nl_wait_ready reg
+say "registration of the users' nodes with re6st conf (email tokens through the registry's mbox)"
+nl_register "${NODES[@]:1}"
 for n in "${NODES[@]}"; do echo "   $n: $(grep -m1 'Your subnet' "$NL_W/$n/conf.log")"; done
 
-say "starting re6st node everywhere (logs: $NL_W/NODE/log/re6stnet.log)"
-for n in "${NODES[@]}"; do nl_start $n; done
+say "starting re6st node on n1..n8 (logs: $NL_W/NODE/log/re6stnet.log)"
+for n in "${NODES[@]:1}"; do nl_start $n; done
 
 say "live reachability (ping6 between node IPs) and tunnels, Ctrl-C to stop"
 round=0

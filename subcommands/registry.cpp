@@ -1,7 +1,8 @@
 // `re6st registry` (re6st-registry): options → CA, database, Api core → HTTP service on
 // one loop until SIGTERM/SIGINT. SIGUSR1 reopens the log file. Startup errors are one
 // line on stderr and exit status 1 (2 for option errors, like argparse).
-// Environment: RE6ST_SMTP_CA = CA file to verify a STARTTLS SMTP server with.
+// Environment: RE6ST_SMTP_CA = CA file to verify a STARTTLS SMTP server with;
+// GEOIP2_MMDB = MaxMind country database for getCountry (as re6st-registry).
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>

@@ -329,6 +329,7 @@ void Node::onTick() {
   // The peer protocol's timers are the driver's; Babel's are its driver's. Here: keep
   // the address list the peers get up to date.
   if (protocol_) protocol_->setAddresses(addresses_.str());
+  if (manager_) reportConfirmed();
 }
 
 void Node::upnpMapped(const std::string& externalIp, const std::vector<cli::PortProto>& mapped) {

@@ -84,6 +84,8 @@ class Node {
     uint32_t ifindex = 0;
     Time since{};
     std::string gatewayRoute;  // --remote-gateway: the remote IPv4 routed via a gateway
+    std::string serial;        // peer certificate serial (hex)
+    bool reported = false;     // outgoing: the manager was told it is up
   };
   struct Transport {
     std::string proto;
@@ -99,6 +101,7 @@ class Node {
   void pump();
   void armManager();
   void onTick();
+  void reportConfirmed();
   // node_tunnels.cpp: the manager's actions and the transports' events
   void execute(const tunnel::Action& a);
   void openTunnel(const tunnel::OpenTunnel& o);

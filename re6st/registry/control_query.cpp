@@ -23,6 +23,7 @@ void ControlQuery::ask(const std::string& path, const nlohmann::json& request, D
     // Report from the loop, not from inside ask() (the caller may not be ready for it).
     timer_.start(Duration(0), [this, why] { finish(makeError(Code::kIo, path_ + ": " + why)); });
   };
+  poll_.reset();  // a previous query's handle, before its fd is replaced below
   sockaddr_un a{};
   a.sun_family = AF_UNIX;
   if (path.empty() || path.size() >= sizeof a.sun_path)
@@ -69,7 +70,10 @@ void ControlQuery::onEvents(int events) {
 
 void ControlQuery::finish(Result<nlohmann::json> r) {
   timer_.stop();
-  if (poll_) poll_->stop();
+  // The poll handle goes before its fd closes: libuv must not keep watching a number
+  // the kernel may hand out again (a stale watcher aborts the loop or mutes the new fd).
+  // Destroying it inside its own callback is safe (loop::Poll copies the callback).
+  poll_.reset();
   fd_ = loop::Fd();
   in_.clear();
   if (!done_) return;

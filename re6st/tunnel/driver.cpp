@@ -261,7 +261,9 @@ void Transport::onRecord(Tunnel& t, std::span<uint8_t> record) {
 }
 
 void Transport::flushHandshake(Tunnel& t) {
-  if (!t.hs) return;
+  // While a TCP connect is in progress the flight stays in the handshake: taking it now
+  // (e.g. from a timer tick) would lose the ClientHello and stall the handshake.
+  if (!t.hs || (opt_.carrier == Carrier::kStream && t.connecting)) return;
   while (auto out = t.hs->pollOutput()) {
     if (opt_.carrier == Carrier::kDatagram)
       sendDatagram(t.remote, *out);

@@ -64,7 +64,9 @@ void Transport::onAccept() {
     uint64_t id = t.id;
     t.fdPoll = std::make_unique<loop::Poll>(loop_, fd);
     t.pollEvents = loop::Poll::kReadable;
-    (void)t.fdPoll->start(loop::Poll::kReadable, [this, id](int ev) { onStreamEvent(id, ev); });
+    auto st = t.fdPoll->start(loop::Poll::kReadable, [this, id](int ev) { onStreamEvent(id, ev); });
+    LOG_DEBUG("tunnel " + std::to_string(id) + ": accepted " + from.str() + " fd " + std::to_string(fd) +
+              (st ? "" : " poll: " + st.error().message));
   }
 }
 
@@ -81,6 +83,7 @@ Status Transport::startConnect(Tunnel& t) {
   uint64_t id = t.id;
   t.fdPoll = std::make_unique<loop::Poll>(loop_, fd);
   t.pollEvents = loop::Poll::kWritable;
+  LOG_DEBUG("tunnel " + std::to_string(id) + ": TCP connecting on fd " + std::to_string(fd));
   return t.fdPoll->start(loop::Poll::kWritable, [this, id](int ev) { onStreamEvent(id, ev); });
 }
 
@@ -95,6 +98,7 @@ void Transport::onStreamEvent(uint64_t id, int events) {
     ::getsockopt(t->fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
     if (err != 0) return removeTunnel(id, std::string("connect: ") + std::strerror(err), false);
     t->connecting = false;
+    LOG_DEBUG("tunnel " + std::to_string(id) + ": TCP connected (fd " + std::to_string(t->fd.get()) + ")");
     watchStream(*t, loop::Poll::kReadable);
     return afterHandshake(*t);  // sends the ClientHello made at connect time
   }
@@ -111,6 +115,8 @@ void Transport::onStreamEvent(uint64_t id, int events) {
       if (errno == EAGAIN || errno == EINTR) return;
       return removeTunnel(id, std::string("read: ") + std::strerror(errno), false);
     }
+    if (!t->session)
+      LOG_DEBUG("tunnel " + std::to_string(id) + ": " + std::to_string(n) + " handshake bytes");
     onStreamBytes(*t, std::span<uint8_t>(b.big.data(), size_t(n)));
     if (!(t = find(id))) return;
   }

@@ -86,14 +86,25 @@ def main():
         peers.append({"sock": s, "idx": idx, "ll": socket.inet_pton(socket.AF_INET6, ll),
                       "seq": 0, "dump": dump_packets(k, count, int(update_s * 100) * 4, rid)})
     next_hello = next_dump = time.monotonic()
+
+    def hellos():
+        # Hellos keep their period even while a dump is going out, or the router would
+        # see them late, count them missed and drop the neighbours' routes.
+        nonlocal next_hello
+        now = time.monotonic()
+        if now < next_hello:
+            return
+        for p in peers:
+            p["seq"] = (p["seq"] + 1) & 0xFFFF
+            body = hello(p["seq"], int(hello_s * 100)) + ihu(p["ll"], int(hello_s * 300))
+            send(p, packet(body))
+        next_hello += hello_s
+        if next_hello < now:
+            next_hello = now + hello_s
+
     while True:
         now = time.monotonic()
-        if now >= next_hello:
-            for p in peers:
-                p["seq"] = (p["seq"] + 1) & 0xFFFF
-                body = hello(p["seq"], int(hello_s * 100)) + ihu(p["ll"], int(hello_s * 300))
-                send(p, packet(body))
-            next_hello = now + hello_s
+        hellos()
         if now >= next_dump:
             # Packet j of every neighbour, then a pause: the dumps are spread over SPREAD
             # seconds (babeld spaces its packets too) rather than overflowing the
@@ -103,6 +114,7 @@ def main():
                 for p in peers:
                     if j < len(p["dump"]):
                         send(p, p["dump"][j])
+                hellos()
                 time.sleep(SPREAD / rounds)
             next_dump = now + update_s
         # Drain what the router sends (we do not need it).

@@ -3,9 +3,18 @@
 # Debian's babeld) learning 10,000 prefixes from each of 30 neighbours = 300,000 routes,
 # 10,000 installed in the kernel. The neighbours are synthetic (test/bench/babel_feed.py:
 # Hellos + IHUs every 2 s, a full dump every 20 s) on 30 veth links in a second namespace.
-# Prints time to install all 10,000 routes, CPU while loading and in steady state, RSS.
+# Prints the time until 99% of the 10,000 routes are installed (babeld may stay just
+# short of all of them), CPU while loading and in steady state (over 3 dump periods), RSS.
 #   bash test/bench/babel_scale.sh /path/to/re6st [PREFIXES] [NEIGHBOURS] [IMPLS]
 # defaults: 10000 30 "ours babeld". Steady state is measured over 60 s.
+# Measured 2026-11-25 on the shared 2-core machine (load 15-45), release build (-O3):
+#   impl    installed    load_ms  load_cpu_ms steady_cpu%     rss_kB peak_rss_kB
+#   ours       10000       3271          300        1.9      40752      40752
+#   babeld: 2618 (one run) and 9923 (another) of 10000 installed after 300 s, ~18% CPU
+#   and 54 MB RSS meanwhile; not investigated further.
+# (The feeder must keep its Hellos on time while dumping: when they came late, our
+# router rightly dropped and re-learned all routes of those neighbours every 20 s, at
+# 9-14% CPU and 56 MB peak RSS.)
 RE6ST=${1:?usage: babel_scale.sh /path/to/re6st [prefixes] [neighbours] [impls]}
 COUNT=${2:-10000}
 NEIGH=${3:-30}
@@ -55,7 +64,8 @@ measure() {
   ip netns exec "$R6_PFX-2" /usr/bin/python3 "$FEED" "$COUNT" 2 20 "${peers[@]}" &
   feed=$!
   R6_PIDS+=($feed)
-  r6_wait 300 eval '[ "$(installed)" -ge "$COUNT" ]' || { echo "$impl: only $(installed) routes installed"; return; }
+  r6_wait 300 eval '[ "$(installed)" -ge $(( COUNT * 99 / 100 )) ]' ||
+    { echo "$impl: only $(installed) routes installed after 300 s"; return; }
   load_s=$(( $(r6_now_ms) - t0 ))
   c1=$(cpu_ticks $pid)
   local load_cpu=$(( (c1 - c0) * 1000 / HZ ))

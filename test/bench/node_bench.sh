@@ -5,9 +5,11 @@
 # RSS, and the RSS of one node holding 10 and then 30 tunnels. Prints one table.
 #   bash test/bench/node_bench.sh build/re6st      (NL_KEEP=1 keeps the logs; the hub
 #   waits up to NODE_BENCH_WAIT=300 s for its 10 and 30 tunnels)
-# Settings follow the registry's defaults except --hello (NODE_BENCH_HELLO, default 15,
-# re6stnet's default), --client-count 3 and --max-clients 40 (the registry node is
-# every node's first peer). Nodes start NODE_BENCH_STAGGER (0.2) s apart, registry node first.
+# Registry settings: --hello 15 (re6stnet's default; NODE_BENCH_HELLO), --client-count 3,
+# --max-clients 40 (the registry node is every node's first peer) and --tunnel-refresh 60
+# (NODE_BENCH_REFRESH: the tunnel manager learns new distant peers at each refresh, so the
+# hub would need 5 min per step with 300). Nodes start NODE_BENCH_STAGGER (0.2) s apart,
+# the registry node first.
 set -u
 HERE=$(dirname "$(readlink -f "$0")")
 . "$HERE/../integration/lib/topology.sh"
@@ -40,7 +42,7 @@ counter_bytes() {  # NAME COUNTER
 
 # Part 1: registry node + 8 nodes.
 NODES=(reg n1 n2 n3 n4 n5 n6 n7 n8)
-nl_registry 2 --client-count 3 --max-clients 40
+nl_registry 2 --client-count 3 --max-clients 40 --tunnel-refresh "${NODE_BENCH_REFRESH:-60}"
 i=11; for n in "${NODES[@]:1}"; do nl_public "$n" $i; i=$((i + 1)); done
 nl_register "${NODES[@]}"
 for n in "${NODES[@]}"; do count_traffic "$n" || nl_fail "nftables counters in $n"; done

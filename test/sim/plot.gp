@@ -46,7 +46,7 @@ unset y2tics
 unset y2label
 
 set output dir.'/timeline.png'
-set title 're6st sim: churn 60/h, 30% killed at 900 s, registry down at 1500 s'
+set title 're6st sim: churn 60/h, 30% killed at 600 s, registry down at 1200 s'
 set xlabel 'virtual seconds'
 set ylabel 'share of pairs (%)'
 set y2label 'bytes/s per node, tunnel events per node per hour'

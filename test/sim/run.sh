@@ -1,7 +1,7 @@
 #!/bin/bash
 # Reproduces every result under test/sim/results (CSV + PNG) with `re6st sim`:
 #   bash test/sim/run.sh [path/to/re6st]        (default: build-sim-rel/re6st, release)
-# SIZES / KILL_NODES / SWEEP_CC override the network sizes. Every command run is
+# SIZES / KILL_NODES / SWEEP_CC override the network sizes; REUSE=1 keeps finished runs. Every command run is
 # appended to results/commands.txt; per-run CSVs go to results/runs/<name>/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -11,33 +11,21 @@ SIZES=${SIZES:-"50 100 200 400"}
 KILL_NODES=${KILL_NODES:-100}
 SWEEP_CC=${SWEEP_CC:-"6 10 16"}
 mkdir -p "$out/runs"
-: > "$out/commands.txt"
+[ -n "${REUSE:-}" ] || : > "$out/commands.txt"
 
 value() {  # value KEY SUMMARY.CSV
   awk -F, -v k="$1" '$1 == k { print $2 }' "$2"
 }
 
-sim() {  # sim NAME ARGS...: one run, its CSVs in runs/NAME
+sim() {  # sim NAME ARGS...: one run, its CSVs in runs/NAME (kept with REUSE=1)
   local name=$1
   shift
+  [ -n "${REUSE:-}" ] && [ -f "$out/runs/$name/summary.csv" ] && return 0
   echo "re6st sim $* --csv runs/$name --quiet" >> "$out/commands.txt"
   "$bin" sim "$@" --csv "$out/runs/$name" --quiet > "$out/runs/$name.txt"
 }
 
-# 1. Hop count (and cost) as a function of N and client-count, default network config.
-echo "nodes,client_count,hops_avg,hops_max,routed_share,babel_Bps_node,peer_Bps_node,sessions_node,rss_node_kib,peak_mib,wall_s,converged_s" \
-  > "$out/hops.csv"
-for cc in $SWEEP_CC; do
-  for n in $SIZES; do
-    name=hops-n$n-c$cc
-    sim "$name" --nodes "$n" --client-count "$cc" --duration 300 --sample 60 --seed 1
-    s=$out/runs/$name/summary.csv
-    echo "$n,$cc,$(value hops_avg "$s"),$(value hops_max "$s"),$(value routed_share "$s"),$(value babel_bytes_per_s_per_node "$s"),$(value peer_bytes_per_s_per_node "$s"),$(value peer_sessions_per_node "$s"),$(value rss_per_node_kib "$s"),$(value peak_rss_mib "$s"),$(value wall_s "$s"),$(value converged_after_start_s "$s")" \
-      >> "$out/hops.csv"
-  done
-done
-
-# 2. Share of node pairs still communicating after killing 10..90% of the nodes at once:
+# 1. Share of node pairs still communicating after killing 10..90% of the nodes at once:
 #    graph = the surviving tunnels connect them (at the kill), routed = Babel routes them
 #    (when converged again, or 180 s after the kill).
 echo "client_count,killed_share,graph_share,routed_share,reconverged_s" > "$out/kill.csv"
@@ -52,10 +40,23 @@ for cc in $SWEEP_CC; do
   done
 done
 
+# 2. Hop count (and cost) as a function of N and client-count, default network config.
+echo "nodes,client_count,hops_avg,hops_max,routed_share,babel_Bps_node,peer_Bps_node,sessions_node,rss_node_kib,peak_mib,wall_s,converged_s" \
+  > "$out/hops.csv"
+for cc in $SWEEP_CC; do
+  for n in $SIZES; do
+    name=hops-n$n-c$cc
+    sim "$name" --nodes "$n" --client-count "$cc" --duration 300 --sample 60 --seed 1
+    s=$out/runs/$name/summary.csv
+    echo "$n,$cc,$(value hops_avg "$s"),$(value hops_max "$s"),$(value routed_share "$s"),$(value babel_bytes_per_s_per_node "$s"),$(value peer_bytes_per_s_per_node "$s"),$(value peer_sessions_per_node "$s"),$(value rss_per_node_kib "$s"),$(value peak_rss_mib "$s"),$(value wall_s "$s"),$(value converged_after_start_s "$s")" \
+      >> "$out/hops.csv"
+  done
+done
+
 # 3. A day in the life: churn, a 30% kill and a registry outage on one timeline
 #    (control traffic, tunnel churn, reconvergence).
-sim timeline --nodes "$KILL_NODES" --client-count 10 --churn 60 --kill 0.3@900 \
-  --registry-down 1500 --duration 2400 --sample 30 --seed 7
+sim timeline --nodes "$KILL_NODES" --client-count 10 --churn 60 --kill 0.3@600 \
+  --registry-down 1200 --duration 1800 --sample 30 --seed 7
 cp "$out/runs/timeline/timeline.csv" "$out/timeline.csv"
 cp "$out/runs/timeline/failures.csv" "$out/timeline_failures.csv"
 
