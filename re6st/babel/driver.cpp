@@ -268,6 +268,10 @@ kernel::Route Driver::kernelRoute(const Prefix& dst, const Prefix& src, const Ip
   k.dst = dst;
   // ::/0 (or 0.0.0.0/0 mapped) as source means "not source-specific".
   if (src.len > (v4 ? 96 : 0)) k.src = src;
+  if (!v4 && dst.len == 0) {  // the default route: see DriverOptions
+    if (opt_.plainDefault) k.src = Prefix{};
+    else if (src.len == 0 && opt_.defaultSource) k.src = *opt_.defaultSource;
+  }
   k.gateway = nexthop;
   // An IPv4 next hop learned from a Next Hop TLV is the neighbour's address on this
   // link, usually outside our own prefix there: on-link, as babeld installs it.

@@ -32,6 +32,13 @@ struct DriverOptions {
   // joins; one that vanishes or goes down leaves.
   Duration interfaceCheck = seconds(1);
   bool flushOnStart = true;
+  // re6stnet runs babeld with `install ip ::/0 eq 0 src-prefix <network>`: a plain IPv6
+  // default route learnt from Babel (what a re6stnet gateway announces) is installed as
+  // ::/0 from this prefix, so only overlay-sourced traffic uses it.
+  std::optional<Prefix> defaultSource;
+  // re6stnet's --default: IPv6 default routes are installed without a source prefix
+  // (all of the node's traffic goes through the overlay), whatever Babel says.
+  bool plainDefault = false;
 };
 
 // A snapshot of one interface as the driver sees it (for dumps and tests).

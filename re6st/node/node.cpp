@@ -112,7 +112,21 @@ Status Node::start() {
 // cli/node.py: `ip addr add <my_ip>/<len(subnet)> dev <main_interface>`, the useless
 // fe80::/64 route of lo removed, `ip route add unreachable <network>`, and for the IPv4
 // overlay `ip -4 route add unreachable <ipv4 network> proto static`.
+// cli/node.py check_no_default_route: with --default, a default route not made by
+// Babel would take the traffic meant for the overlay.
+Status Node::checkNoDefaultRoute() {
+  auto routes = kernel_->listRoutes(false);
+  if (!routes) return {};
+  for (const auto& r : *routes)
+    if (r.dst.len == 0 && r.src.len == 0 && r.type == kernel::RouteType::kUnicast &&
+        r.table == kernel::kTableMain && r.protocol != kernel::kProtoRe6st)
+      return makeError(Code::kInvalid, "Detected default route (" + r.str() +
+                                           ") whereas you specified --default. Fix your configuration.");
+  return {};
+}
+
 Status Node::setupKernel() {
+  if (s_.options.default_route) RE6ST_TRY(checkNoDefaultRoute());
   auto link = kernel_->linkByName(s_.options.main_interface);
   if (!link) return link.error().wrap("--main-interface " + s_.options.main_interface);
   int ifindex = link->ifindex;
@@ -199,6 +213,10 @@ Status Node::startBabel() {
   router_ = std::make_unique<babel::Router>(bc, random_);
   babel::DriverOptions o;
   o.prefsrc6 = myIp_;
+  // cli/node.py: --gateway exports the default route, --default installs it for every
+  // source, otherwise it is installed for sources in the network only.
+  if (s_.options.default_route) o.plainDefault = true;
+  else o.defaultSource = networkPrefix_;
   if (ipv4_) o.prefsrc4 = ipv4_->first;
   babel_ = std::make_unique<babel::Driver>(loop_, *router_, *kernel_, o);
   for (const auto& i : s_.options.iface_list) babel_->addInterface(i, babel::IfType::kWired);
@@ -330,6 +348,11 @@ void Node::onTick() {
   // the address list the peers get up to date.
   if (protocol_) protocol_->setAddresses(addresses_.str());
   if (manager_) reportConfirmed();
+  if (s_.options.default_route && ++ticks_ % 60 == 0)
+    if (auto st = checkNoDefaultRoute(); !st) {
+      LOG_ERROR(st.error().message);
+      requestExit(NodeExit::kFailed, "exiting");
+    }
 }
 
 void Node::upnpMapped(const std::string& externalIp, const std::vector<cli::PortProto>& mapped) {

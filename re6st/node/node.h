@@ -94,6 +94,7 @@ class Node {
 
   // node.cpp: life cycle, kernel state
   Status setupKernel();
+  Status checkNoDefaultRoute();
   void undoKernel();
   Status startBabel();
   Status startTransports();
@@ -167,6 +168,7 @@ class Node {
   loop::Timer configTimer_, renewTimer_, restartTimer_, tick_, clientRetry_;
   std::unique_ptr<ControlServer> control_;
   bool started_ = false, stopped_ = false, inPump_ = false;
+  uint64_t ticks_ = 0;
   NodeExit exit_ = NodeExit::kRunning;
 };
 
