@@ -28,8 +28,8 @@ TEST_CASE("hello0 with fingerprint carries the packed protocol", "[peer][codec]"
   Bytes fp(20, 0xaa);
   Bytes cert = {0x30, 0x82, 1, 2, 3};
   Bytes pkt = encodeHello0(fp, cert);
-  // seqno 1, packInteger(7) = 0x07, fingerprint, certificate.
-  CHECK(toHex(ByteSpan(pkt).first(5)) == "0000000107");
+  // seqno 1, packInteger(10) = 0x0a, fingerprint, certificate.
+  CHECK(toHex(ByteSpan(pkt).first(5)) == "000000010a");
   auto f = parseFrame(pkt);
   REQUIRE(f.ok());
   auto h = parseHello0(*f);

@@ -208,7 +208,7 @@ TEST_CASE("a session without answers is lost after a minute and renegotiated",
   CHECK_FALSE(a.send(net.now, bits(2), msg({kNodeInfo})));
   auto act = a.pollAction();
   REQUIRE(act);
-  CHECK(toHex(ByteSpan(std::get<SendTo>(*act).data).first(5)) == "0000000107");
+  CHECK(toHex(ByteSpan(std::get<SendTo>(*act).data).first(5)) == "000000010a");
   net.wire.route(net.now, bits(1), std::get<SendTo>(*act));
   net.run();
   CHECK(a.connected(net.now, bits(2)));
