@@ -4,7 +4,8 @@
 # remotes given by --client (the first one is dead, so the second must be used); it
 # reaches every node and nobody can open a tunnel to it. SIGHUP re-executes the node
 # (same pid, fresh start) and connectivity comes back. n1 runs with --remote-gateway: its
-# tunnel to the registry node goes through the internet's router by a /32 route.
+# tunnel to the registry node goes through the internet's router by a /32 route, and
+# runs --up (sees the re6stnet_* variables) and --daemon (stopped with the node).
 set -u
 HERE=$(dirname "$(readlink -f "$0")")
 . "$HERE/lib/topology.sh"
@@ -19,7 +20,7 @@ topo_public n2 12
 nl_register "${NODES[@]}"
 nl_start reg
 NL_ARGS[n1]="--remote-gateway 198.18.0.1"
-nl_start n1
+nl_start n1 --up "env > '$NL_W/n1/up.env'" --daemon "exec sleep 3000"
 NL_ARGS[n2]="--client 198.18.0.99,1194,tcp;198.18.0.11,1194,tcp"
 nl_start n2
 for n in "${NODES[@]}"; do nl_wait_ready "$n"; done
@@ -49,6 +50,14 @@ nl_wait_ready n2
 nl_wait_full 60 "${NODES[@]}" || nl_fail "no full connectivity after SIGHUP"
 nl_log "SIGHUP: same pid $pid, full connectivity again after ${NL_WAITED}s"
 [ "$(grep -c 'node .* started' "$NL_W/n2/log/re6stnet.log")" -ge 2 ] || nl_fail "n2 did not start twice"
+# --up ran once with re6stnet's variables; --daemon runs while the node does.
+grep -qx "re6stnet_ip=$(nl_ip n1)" "$NL_W/n1/up.env" || nl_fail "--up: re6stnet_ip: $(grep re6stnet "$NL_W/n1/up.env")"
+grep -qx "re6stnet_iface=lo" "$NL_W/n1/up.env" || nl_fail "--up: re6stnet_iface"
+grep -qx "re6stnet_network=$NL_NET" "$NL_W/n1/up.env" || nl_fail "--up: re6stnet_network"
+grep -q "^re6stnet_subnet=2001:db8:42:" "$NL_W/n1/up.env" || nl_fail "--up: re6stnet_subnet"
+pgrep -f "sleep 3000" >/dev/null || nl_fail "--daemon command not running"
+nl_log "--up saw $(grep -c ^re6stnet_ "$NL_W/n1/up.env") re6stnet_* variables; --daemon running"
 nl_stop n1 TERM || nl_fail "n1 did not exit on SIGTERM"
+pgrep -f "sleep 3000" >/dev/null && nl_fail "--daemon command still running after the node exited"
 [ -z "$(topo_exec n1 ip -4 route show 198.18.0.2)" ] || nl_fail "--remote-gateway route left after exit"
 echo PASS
