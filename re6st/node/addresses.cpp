@@ -1,6 +1,6 @@
 #include "re6st/node/addresses.h"
 
-#include <arpa/inet.h>
+#include "re6st/kernel/routes.h"
 
 namespace re6st::node {
 namespace {
@@ -8,10 +8,8 @@ namespace {
 bool isV6Proto(const std::string& proto) { return !proto.empty() && proto.back() == '6'; }
 
 int familyOf(const std::string& ip) {
-  unsigned char buf[16];
-  if (inet_pton(AF_INET, ip.c_str(), buf) == 1) return 4;
-  if (inet_pton(AF_INET6, ip.c_str(), buf) == 1) return 6;
-  return 0;
+  auto a = kernel::parseAnyAddress(ip);
+  return !a ? 0 : kernel::isV4(*a) ? 4 : 6;
 }
 
 }  // namespace
@@ -95,15 +93,6 @@ std::vector<cli::PortProto> AddressBook::ipv4Served() const {
   for (const auto& pp : served_)
     if (!isV6Proto(pp.proto)) out.push_back(pp);
   return out;
-}
-
-std::string hostOf(const std::string& hostPort) {
-  if (!hostPort.empty() && hostPort[0] == '[') {
-    auto end = hostPort.find(']');
-    return end == std::string::npos ? "" : hostPort.substr(1, end - 1);
-  }
-  auto colon = hostPort.rfind(':');
-  return colon == std::string::npos ? hostPort : hostPort.substr(0, colon);
 }
 
 }  // namespace re6st::node

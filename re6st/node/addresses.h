@@ -42,7 +42,4 @@ class AddressBook {
   std::map<int, std::vector<std::string>> byFamily_;  // 4/6 → entries
 };
 
-// "198.18.0.1:1194" / "[2001:db8::1]:1194" → the address part; "" when malformed.
-std::string hostOf(const std::string& hostPort);
-
 }  // namespace re6st::node

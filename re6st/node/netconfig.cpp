@@ -1,10 +1,12 @@
 #include "re6st/node/netconfig.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include <nlohmann/json.hpp>
 
 #include "re6st/crypto/x509.h"
+#include "re6st/kernel/routes.h"
 
 namespace re6st::node {
 namespace {
@@ -53,6 +55,20 @@ Status addRow(ConfigMap& rows, const std::string& k, const json& v, bool inBase6
   return {};
 }
 
+// Ranges a node can work with; values outside come from a broken or hostile registry
+// and would overflow timers (4 × hello) or ask for absurd numbers of tunnels.
+Status checkRanges(const client::NetworkConfig& c) {
+  auto in = [](int v, int lo, int hi) { return v >= lo && v <= hi; };
+  const char* bad = !in(c.hello, 1, 3600)                ? "hello"
+                    : !in(c.tunnel_refresh, 1, 7 * 86400) ? "tunnel_refresh"
+                    : !in(c.client_count, 0, 1000)         ? "client_count"
+                    : !in(c.max_clients, 0, 10000)         ? "max_clients"
+                    : (c.ipv4_sublen && !in(*c.ipv4_sublen, 0, 32)) ? "ipv4_sublen"
+                                                                      : nullptr;
+  if (bad) return makeError(Code::kInvalid, std::string("network config: ") + bad + " out of range");
+  return {};
+}
+
 }  // namespace
 
 Result<ConfigMap> configRowsFromBody(ByteSpan body, const crypto::PrivateKey& key,
@@ -72,7 +88,9 @@ Result<ConfigMap> configRowsFromBody(ByteSpan body, const crypto::PrivateKey& ke
     const std::string& k = it.key();
     if (k.empty()) continue;
     if (k == "delay_restart") {
-      if (delayRestart && it->is_number()) *delayRestart = std::clamp(it->get<int>(), 0, 86400);
+      // As a double first: get<int>() of a huge or fractional number is undefined.
+      if (delayRestart && it->is_number())
+        *delayRestart = int(std::clamp(it->get<double>(), 0.0, 86400.0));
       continue;
     }
     RE6ST_TRY(addRow(rows, k, *it, base64.count(k) > 0, key));
@@ -111,7 +129,32 @@ Result<client::NetworkConfig> configFromRows(const ConfigMap& rows) {
   }
   doc[""] = std::move(base64);
   // The babel_hmac_* blobs are already decrypted: no key, they are taken as they are.
-  return client::parseNetworkConfig(doc.dump(), nullptr);
+  auto c = client::parseNetworkConfig(doc.dump(), nullptr);
+  if (c) RE6ST_TRY(checkRanges(*c));
+  return c;
+}
+
+std::optional<Ipv4Overlay> ipv4Overlay(const client::NetworkConfig& c,
+                                       std::optional<std::string_view> subjectSerial) {
+  if (!c.ipv4 || !c.ipv4_sublen || !subjectSerial) return std::nullopt;
+  auto net = kernel::parseAnyPrefix(*c.ipv4);
+  uint64_t serial = 0;
+  auto [end, ec] = std::from_chars(subjectSerial->data(),
+                                   subjectSerial->data() + subjectSerial->size(), serial);
+  int sub = *c.ipv4_sublen;
+  // cli/node.py: ipv4_sublen <= 16 and serial < 1 << ipv4_sublen.
+  if (!net || !kernel::isV4(*net) || ec != std::errc() ||
+      end != subjectSerial->data() + subjectSerial->size() || sub < 0 || sub > 16 ||
+      serial >= (uint64_t(1) << sub) || net->len - 96 + sub > 32)
+    return std::nullopt;
+  int n = net->len - 96 + sub;
+  uint32_t base = uint32_t(net->addr[12]) << 24 | uint32_t(net->addr[13]) << 16 |
+                  uint32_t(net->addr[14]) << 8 | net->addr[15];
+  uint32_t ip = base | uint32_t(serial << (32 - n)) | (n < 31 ? 1u : 0u);
+  return Ipv4Overlay{*net,
+                     kernel::v4Address(uint8_t(ip >> 24), uint8_t(ip >> 16), uint8_t(ip >> 8),
+                                       uint8_t(ip)),
+                     n};
 }
 
 std::vector<std::string> changedNames(const std::vector<std::string>& rowNames) {

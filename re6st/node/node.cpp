@@ -61,7 +61,7 @@ Node::Node(loop::Loop& loop, NodeSetup setup, std::unique_ptr<kernel::Routes> ke
       configTimer_(loop),
       renewTimer_(loop),
       restartTimer_(loop),
-      tick_(loop),
+      defaultRouteCheck_(loop),
       clientRetry_(loop) {
   // prepareNode checked the bits; a failure here leaves zeros and start() refuses.
   if (auto p = prefixFromBits(s_.network)) networkPrefix_ = *p;
@@ -101,7 +101,13 @@ Status Node::start() {
       loop_, [this](const nlohmann::json& r) { return controlRequest(r); });
   if (auto c = control_->listen(s_.options.run + "/re6st.sock"); !c)
     LOG_WARNING("control socket: " + c.error().message);
-  tick_.startRepeat(seconds(1), [this] { onTick(); });
+  if (s_.options.default_route)  // cli/node.py re-checks every minute and exits
+    defaultRouteCheck_.startRepeat(seconds(60), [this] {
+      if (auto st = checkNoDefaultRoute(); !st) {
+        LOG_ERROR(st.error().message);
+        requestExit(NodeExit::kFailed, "exiting");
+      }
+    });
   checkRenew();
   if (!clientRemotes_.empty()) connectClient();
   pump();
@@ -153,32 +159,22 @@ Status Node::setupKernel() {
   if (auto r = kernel_->replaceRoute(unreachable); !r)
     return r.error().wrap("unreachable route for " + networkPrefix_.str());
   cleanup_.push_back([this, unreachable] { (void)kernel_->deleteRoute(unreachable); });
-  const auto& c = s_.config;
-  if (c.ipv4 && c.ipv4_sublen) {
-    auto net4 = kernel::parseAnyPrefix(*c.ipv4);
+  if (s_.config.ipv4 && s_.config.ipv4_sublen) {
     auto serial = s_.certs->cert().subjectField("serialNumber");
-    uint64_t sn = serial ? std::strtoull(serial->c_str(), nullptr, 10) : ~0ull;
-    int sub = *c.ipv4_sublen;
-    if (net4 && kernel::isV4(*net4) && sub <= 16 && sn < (1ull << sub) &&
-        net4->len - 96 + sub <= 32) {
-      int n = net4->len - 96 + sub;
-      uint32_t base = (uint32_t(net4->addr[12]) << 24) | (uint32_t(net4->addr[13]) << 16) |
-                      (uint32_t(net4->addr[14]) << 8) | net4->addr[15];
-      uint32_t x = base | uint32_t(sn << (32 - n));
-      uint32_t ip = x | (n < 31 ? 1 : 0);
-      ipv4_ = {kernel::v4Address(uint8_t(ip >> 24), uint8_t(ip >> 16), uint8_t(ip >> 8), uint8_t(ip)), n};
-      kernel::Route u4;
-      u4.dst = *net4;
-      u4.type = kernel::RouteType::kUnreachable;
-      u4.protocol = kernel::kProtoStatic;
-      if (auto r = kernel_->replaceRoute(u4); r)
-        cleanup_.push_back([this, u4] { (void)kernel_->deleteRoute(u4); });
-      ensureForwarding("/proc/sys/net/ipv4/ip_forward", "IPv4");
-      LOG_INFO("IPv4 overlay address " + kernel::formatAddress(ipv4_->first) + "/" +
-               std::to_string(n));
-    } else {
+    auto v4 = ipv4Overlay(s_.config, serial ? std::optional<std::string_view>(*serial) : std::nullopt);
+    if (!v4) {
       LOG_WARNING("IPv4 payload disabled due to wrong network parameters");
+      return {};
     }
+    ipv4_ = {v4->address, v4->len};
+    kernel::Route u4;
+    u4.dst = v4->network;
+    u4.type = kernel::RouteType::kUnreachable;
+    u4.protocol = kernel::kProtoStatic;
+    if (auto r = kernel_->replaceRoute(u4); r)
+      cleanup_.push_back([this, u4] { (void)kernel_->deleteRoute(u4); });
+    ensureForwarding("/proc/sys/net/ipv4/ip_forward", "IPv4");
+    LOG_INFO("IPv4 overlay address " + kernel::formatAddress(v4->address) + "/" + std::to_string(v4->len));
   }
   return {};
 }
@@ -343,18 +339,6 @@ void Node::armManager() {
   });
 }
 
-void Node::onTick() {
-  // The peer protocol's timers are the driver's; Babel's are its driver's. Here: keep
-  // the address list the peers get up to date.
-  if (protocol_) protocol_->setAddresses(addresses_.str());
-  if (manager_) reportConfirmed();
-  if (s_.options.default_route && ++ticks_ % 60 == 0)
-    if (auto st = checkNoDefaultRoute(); !st) {
-      LOG_ERROR(st.error().message);
-      requestExit(NodeExit::kFailed, "exiting");
-    }
-}
-
 void Node::upnpMapped(const std::string& externalIp, const std::vector<cli::PortProto>& mapped) {
   addresses_.setUpnp(externalIp, mapped);
   addressesChanged();
@@ -380,7 +364,7 @@ void Node::stop() {
   configTimer_.stop();
   renewTimer_.stop();
   restartTimer_.stop();
-  tick_.stop();
+  defaultRouteCheck_.stop();
   clientRetry_.stop();
   control_.reset();
   // Babel first: our routes are retracted while the tunnels still carry the packets.

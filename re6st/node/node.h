@@ -84,8 +84,6 @@ class Node {
     uint32_t ifindex = 0;
     Time since{};
     std::string gatewayRoute;  // --remote-gateway: the remote IPv4 routed via a gateway
-    std::string serial;        // peer certificate serial (hex)
-    bool reported = false;     // outgoing: the manager was told it is up
   };
   struct Transport {
     std::string proto;
@@ -101,8 +99,6 @@ class Node {
   Status startPeer();
   void pump();
   void armManager();
-  void onTick();
-  void reportConfirmed();
   // node_tunnels.cpp: the manager's actions and the transports' events
   void execute(const tunnel::Action& a);
   void openTunnel(const tunnel::OpenTunnel& o);
@@ -165,10 +161,9 @@ class Node {
   std::unique_ptr<client::RegistryClient> registry_;
   bool updatingConfig_ = false;
   bool bootstrapPending_ = false;
-  loop::Timer configTimer_, renewTimer_, restartTimer_, tick_, clientRetry_;
+  loop::Timer configTimer_, renewTimer_, restartTimer_, defaultRouteCheck_, clientRetry_;
   std::unique_ptr<ControlServer> control_;
   bool started_ = false, stopped_ = false, inPump_ = false;
-  uint64_t ticks_ = 0;
   NodeExit exit_ = NodeExit::kRunning;
 };
 

@@ -55,11 +55,11 @@ void Node::applyConfig(const client::NetworkConfig& c, const std::vector<std::st
   bool tunnelManager = s_.options.client_count.value_or(s_.config.client_count) > 0;
   s_.config = c;
   protocol_->setVersion(c.version);
-  setCrl(crlHex(c));
-  auto d = dump();
-  protocol_->broadcastVersion(loop_.now(), neighbourPrefixes(d));
+  auto crl = crlHex(c);
+  setCrl(crl);
+  protocol_->broadcastVersion(loop_.now(), neighbourPrefixes(dump()));
   peerDriver_->flush();
-  if (crlHex(c).count(s_.certs->cert().serialHex())) {
+  if (crl.count(s_.certs->cert().serialHex())) {
     requestExit(NodeExit::kReexec, "our certificate has just been revoked; let's try to renew it");
     return;
   }
@@ -98,7 +98,10 @@ void Node::askBootstrap() {
       std::string address = sp == std::string::npos ? "" : text.substr(sp + 1);
       while (!address.empty() && (address.back() == '\n' || address.back() == ' ')) address.pop_back();
       if (prefix == s_.prefix) LOG_WARNING("buggy registry sent us our own address");
-      else if (isBitString(prefix) && !prefix.empty() && !address.empty())
+      // A prefix must leave the node's address inside 128 bits (nodeIp), whatever the
+      // registry (or something on its path) sends.
+      else if (isBitString(prefix) && !prefix.empty() && s_.network.size() + prefix.size() < 128 &&
+               !address.empty())
         peer = peer::CachedPeer{prefix, address};
       else LOG_WARNING("failed to bootstrap (malformed answer)");
     } else {

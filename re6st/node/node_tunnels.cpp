@@ -116,15 +116,14 @@ void Node::tunnelUp(const std::string& proto, const tunnel::TunnelInfo& i) {
     tn.ifname = i.ifname;
     tn.ifindex = ifindex;
     tn.since = loop_.now();
-    tn.serial = i.peerSerial;
     LOG_INFO("tunnel to " + cnFromBits(tn.prefix) + " up on " + i.ifname + " (" + i.remote.str() + ")");
     addIpv4(ifindex);
     babel_->addInterface(i.ifname, babel::IfType::kTunnel);
-    // The manager hears of it once the peer has sent something (reportConfirmed): a
-    // server that refuses us (--max-clients) closes right after the handshake, and that
-    // must count as a failed attempt (OpenVPN never reports route-up then).
-    std::string seen = hostOf(i.observedSelf);
-    if (!seen.empty() && addresses_.observed(seen)) addressesChanged();
+    // Up means the peer accepted us (the transport reports it on the responder's first
+    // record); a refusal arrives as a failed attempt.
+    manager_->tunnelUp(loop_.now(), tn.prefix, i.peerSerial);
+    auto seen = loop::SockAddr::parseHostPort(i.observedSelf);
+    if (seen && addresses_.observed(seen->host())) addressesChanged();
     return;
   }
   auto prefix = bitsFromCn(i.peerCn);
@@ -167,7 +166,6 @@ void Node::tunnelDown(const std::string& proto, const tunnel::TunnelInfo& i,
   LOG_INFO(std::string("tunnel ") + (tn.outgoing ? "to " : "from ") + cnFromBits(tn.prefix) +
            (tn.up ? " down: " : " failed: ") + reason);
   if (tn.outgoing) {
-    // Never confirmed: a failed attempt for the manager (it tries the next address).
     auto o = outgoing_.find(tn.prefix);
     if (o != outgoing_.end() && o->second.second == i.id) outgoing_.erase(o);
     manager_->tunnelDown(loop_.now(), tn.prefix);
@@ -234,22 +232,6 @@ void Node::addIpv4(uint32_t ifindex) {
   kernel::Address a{int(ifindex), Prefix{ipv4_->first, 96 + ipv4_->second}};
   if (auto st = kernel_->addAddress(a); !st && st.error().code != Code::kExists)
     LOG_WARNING("IPv4 overlay address on tunnel: " + st.error().message);
-}
-
-// Outgoing tunnels whose peer has answered (a record received) are reported up.
-void Node::reportConfirmed() {
-  bool any = false;
-  for (auto& t : transports_)
-    for (const auto& info : t.t->tunnels()) {
-      if (!info.up || info.role != tunnel::Role::kInitiator || info.counters.rxPackets == 0) continue;
-      auto it = tunnels_.find({t.proto, info.id});
-      if (it == tunnels_.end() || !it->second.up || it->second.reported || !it->second.outgoing) continue;
-      if (clientLink_ && *clientLink_ == std::make_pair(t.proto, info.id)) continue;
-      it->second.reported = true;
-      manager_->tunnelUp(loop_.now(), it->second.prefix, it->second.serial);
-      any = true;
-    }
-  if (any) pump();
 }
 
 tunnel::RoutingDump Node::dump() const {

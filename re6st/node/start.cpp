@@ -139,7 +139,6 @@ Result<NodeSetup> prepareNode(const cli::NodeOptions& o, const std::function<boo
 
   // x509.py Cert.maybeRenew: the certificate (forced when revoked), then the CA.
   auto crl = crlHex(s.config);
-  auto paths = s.certs->paths();
   int64_t certRenew = maybeRenew(
       "certificate", s.certs->cert().notAfter(), crl.count(s.certs->cert().serialHex()) > 0,
       [&]() -> Result<std::string> {
@@ -160,7 +159,6 @@ Result<NodeSetup> prepareNode(const cli::NodeOptions& o, const std::function<boo
     if (!caRenew) caRenew = s.certs->ca().notAfter() - kRenewPeriod;
   }
   s.nextRenew = std::min(certRenew, caRenew);
-  (void)paths;
   if (int(peer::kProtocol) < s.config.min_protocol)
     return makeError(Code::kInvalid, "your version of re6st is too old (network needs protocol " +
                                          std::to_string(s.config.min_protocol) + "). Please update.");

@@ -114,6 +114,7 @@ class UpnpCore {
   void beginCycle(Time now);
   void next(Time now);
   void addRule(Time now);
+  void pushAdd(const UpnpRule& rule);
   void onAdd(Time now, const Result<std::string>& reply);
   void fail(Time now, const std::string& reason);
   void queueDeletes();

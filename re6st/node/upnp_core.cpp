@@ -151,13 +151,18 @@ void UpnpCore::addRule(Time now) {
     --triesLeft_;
     candidate_ = nextPort();
   }
+  pushAdd(r.rule);
+}
+
+// AddPortMapping for the current candidate port, with the current lease.
+void UpnpCore::pushAdd(const UpnpRule& rule) {
   push({.kind = UpnpCommand::Kind::kAdd,
         .externalPort = candidate_,
-        .internalPort = r.rule.internalPort,
-        .proto = r.rule.proto,
+        .internalPort = rule.internalPort,
+        .proto = rule.proto,
         .lanAddr = lanAddr_,
-        .description = description_ + " (" + std::to_string(r.rule.internalPort) + "/" +
-                       upnpProtoName(r.rule.proto) + ")",
+        .description = description_ + " (" + std::to_string(rule.internalPort) + "/" +
+                       upnpProtoName(rule.proto) + ")",
         .leaseSeconds = lease_});
 }
 
@@ -176,15 +181,7 @@ void UpnpCore::onAdd(Time now, const Result<std::string>& reply) {
   }
   if (reply.error().code == Code::kUnsupported && lease_ != 0) {
     lease_ = 0;  // OnlyPermanentLeasesSupported (IGD v1 §2.4.16): ask without a lease
-    push({.kind = UpnpCommand::Kind::kAdd,
-          .externalPort = candidate_,
-          .internalPort = r.rule.internalPort,
-          .proto = r.rule.proto,
-          .lanAddr = lanAddr_,
-          .description = description_ + " (" + std::to_string(r.rule.internalPort) + "/" +
-                         upnpProtoName(r.rule.proto) + ")",
-          .leaseSeconds = 0});
-    return;
+    return pushAdd(r.rule);
   }
   fail(now, "AddPortMapping " + std::to_string(candidate_) + "/" + upnpProtoName(r.rule.proto) +
                 ": " + reply.error().message);

@@ -175,12 +175,14 @@ void Transport::establish(Tunnel& t) {
     return removeTunnel(t.id, "TUN device: " + tun.error().message);
   }
   t.tun = std::move(*tun);
-  uint64_t id = t.id;
   t.tunPoll = std::make_unique<loop::Poll>(loop_, t.tun->fd());
-  (void)t.tunPoll->start(loop::Poll::kReadable, [this, id](int) { onTunReadable(id); });
-  LOG_DEBUG("tunnel " + std::to_string(id) + ": handshake with " + t.peerCn + " done on " +
+  LOG_DEBUG("tunnel " + std::to_string(t.id) + ": handshake with " + t.peerCn + " done on " +
             t.tun->name());
-  sendKeepalive(t, now);
+  // The initiator speaks first; the responder sends nothing (no keepalive, no packet from
+  // its TUN) until its owner has accepted the tunnel (confirmed()), so a refused initiator
+  // sees only a close record and never a tunnel that looks up (re6stnet: OpenVPN reports
+  // no route-up to a refused client).
+  if (t.role == Role::kInitiator) startSending(t, now);
   if (opt_.carrier == Carrier::kStream) {
     Bytes rest = t.hs->takeLeftover();
     t.hs.reset();  // TCP is reliable: nothing to retransmit
@@ -195,7 +197,19 @@ void Transport::confirmed(Tunnel& t) {
   TunnelInfo i = info(t);
   LOG_INFO("tunnel " + std::to_string(t.id) + " up: " + t.peerCn + " (serial 0x" + t.peerSerial +
            ") at " + t.remote.str() + " on " + i.ifname + ", seen as " + i.observedSelf);
+  uint64_t id = t.id;
+  bool responder = t.role == Role::kResponder;
   if (onEvent_) onEvent_(TunnelEvent{TunnelEvent::Kind::kUp, i, {}});
+  // Accepted (the handler did not close it): now the responder answers.
+  if (Tunnel* still = responder ? find(id) : nullptr) startSending(*still, loop_.now());
+}
+
+// The first keepalive (it tells the peer where we see it) and packets from the TUN.
+void Transport::startSending(Tunnel& t, Time now) {
+  uint64_t id = t.id;
+  if (!t.tunPaused)
+    (void)t.tunPoll->start(loop::Poll::kReadable, [this, id](int) { onTunReadable(id); });
+  sendKeepalive(t, now);
 }
 
 void Transport::sendKeepalive(Tunnel& t, Time now) {
@@ -244,7 +258,9 @@ void Transport::onRecord(Tunnel& t, std::span<uint8_t> record) {
     LOG_TRACE("tunnel " + std::to_string(t.id) + ": dropped record: " + r.error().message);
     return;
   }
-  if (!t.upReported || t.hs) confirmed(t);
+  // A close never confirms a tunnel: a peer that refuses us right after the handshake
+  // makes this attempt fail instead of going up and down.
+  if (r->kind != RecordKind::kClose && (!t.upReported || t.hs)) confirmed(t);
   switch (r->kind) {
     case RecordKind::kData:
       if (auto s = t.tun->write(ByteSpan(out.data(), r->size)); !s)

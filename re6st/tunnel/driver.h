@@ -81,6 +81,7 @@ class Transport {
   void afterHandshake(Tunnel& t);
   void establish(Tunnel& t);
   void confirmed(Tunnel& t);
+  void startSending(Tunnel& t, Time now);
   void tick();
   void tickTunnel(Tunnel& t, Time now);
   TunnelInfo info(const Tunnel& t) const;

@@ -1,6 +1,7 @@
 // The node's address list (cli/node.py ip_changed rules).
 #include <catch2/catch.hpp>
 
+#include "re6st/loop/sock_addr.h"
 #include "re6st/node/addresses.h"
 
 using namespace re6st;
@@ -44,8 +45,8 @@ TEST_CASE("--ip any learns what peers see; no --ip tries UPnP, then learns") {
   CHECK(explicitUpnp.ipv4Served().size() == 2);
 }
 
-TEST_CASE("host part of an observed address") {
-  CHECK(node::hostOf("198.18.0.1:1194") == "198.18.0.1");
-  CHECK(node::hostOf("[2001:db8::1]:1194") == "2001:db8::1");
-  CHECK(node::hostOf("[2001:db8::1") == "");
+TEST_CASE("host part of an observed address (loop::SockAddr, as the node reads it)") {
+  CHECK(loop::SockAddr::parseHostPort("198.18.0.1:1194")->host() == "198.18.0.1");
+  CHECK(loop::SockAddr::parseHostPort("[2001:db8::1]:1194")->host() == "2001:db8::1");
+  CHECK(!loop::SockAddr::parseHostPort("[2001:db8::1").ok());
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "re6st/crypto/pk.h"
+#include "re6st/kernel/routes.h"
 #include "re6st/node/netconfig.h"
 
 using namespace re6st;
@@ -101,4 +102,52 @@ TEST_CASE("which changed parameters need a restart (tunnel.py NEED_RESTART)") {
   CHECK(!node::needsRestart({"tunnel_refresh"}, false));
   CHECK(node::needsRestart({"tunnel_refresh"}, true));
   CHECK(node::changedNames({"crl:json", "hello"}) == std::vector<std::string>{"crl", "hello"});
+}
+
+TEST_CASE("IPv4 overlay address from the subject serialNumber (cli/node.py)") {
+  client::NetworkConfig c;
+  c.ipv4 = "10.42.0.0/16";
+  c.ipv4_sublen = 8;
+  auto v4 = node::ipv4Overlay(c, std::string_view("3"));
+  REQUIRE(v4);
+  CHECK(kernel::formatAddress(v4->address) == "10.42.3.1");
+  CHECK(v4->len == 24);
+  CHECK(kernel::formatPrefix(v4->network) == "10.42.0.0/16");
+  c.ipv4_sublen = 16;  // n = 32: no room for the last bit
+  v4 = node::ipv4Overlay(c, std::string_view("258"));
+  REQUIRE(v4);
+  CHECK(kernel::formatAddress(v4->address) == "10.42.1.2");
+  CHECK(v4->len == 32);
+  c.ipv4_sublen = 8;
+  CHECK(!node::ipv4Overlay(c, std::string_view("256")));   // serial does not fit
+  CHECK(!node::ipv4Overlay(c, std::string_view("3x")));    // hostile serialNumber text
+  CHECK(!node::ipv4Overlay(c, std::string_view("-1")));
+  CHECK(!node::ipv4Overlay(c, std::nullopt));
+  c.ipv4_sublen = -1;
+  CHECK(!node::ipv4Overlay(c, std::string_view("0")));
+  c.ipv4_sublen = 17;  // re6stnet: ipv4_sublen <= 16
+  CHECK(!node::ipv4Overlay(c, std::string_view("0")));
+  c.ipv4 = "2001:db8::/32";
+  c.ipv4_sublen = 8;
+  CHECK(!node::ipv4Overlay(c, std::string_view("0")));
+}
+
+TEST_CASE("parameters a node cannot use are refused, huge numbers never overflow") {
+  auto withHello = [](json v) {
+    json j = sample({1, 2, 3});
+    j["hello"] = v;
+    return node::configRowsFromBody(deflate(j.dump()), key());
+  };
+  CHECK(withHello(15).ok());
+  CHECK(!withHello(0).ok());
+  auto r = withHello(2147483647);  // 4 × hello would overflow
+  REQUIRE(!r.ok());
+  CHECK(r.error().message.find("hello") != std::string::npos);
+  json j = sample({1, 2, 3});
+  j["delay_restart"] = 1e300;  // clamped, not undefined
+  int delay = 0;
+  REQUIRE(node::configRowsFromBody(deflate(j.dump()), key(), &delay).ok());
+  CHECK(delay == 86400);
+  j["client_count"] = -5;
+  CHECK(!node::configRowsFromBody(deflate(j.dump()), key()).ok());
 }
