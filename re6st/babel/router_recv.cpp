@@ -222,8 +222,11 @@ void RouterState::onUpdate(Neighbour& n, const Update& u, Time now) {
     if (!sources.isFeasible({u.routerId, u.dst, u.src}, u.seqno, u.metric)) {
       // §3.8.2.2: an unfeasible route while we have nothing selected: ask its source for
       // a newer seqno (unicast to this neighbour), rather than storing it.
+      // babeld also asks when the selected route is much worse (a drained tunnel).
       Destination& d = routes[key];
-      if (d.selected < 0) requestSeqno(key, d, &n, u.routerId, now);
+      uint16_t metric = addMetric(u.metric, n.cost);
+      if (d.selected < 0 || int(d.routes[size_t(d.selected)].metric) >= int(metric) + 512)
+        requestSeqno(key, d, &n, u.routerId, now);
       if (d.routes.empty() && !d.installed) routes.erase(key);
       return;
     }
@@ -247,6 +250,12 @@ void RouterState::onUpdate(Neighbour& n, const Update& u, Time now) {
   r->expires = now + iv * 7 / 2;
   Destination& d = dit->second;
   int idx = int(r - d.routes.data());
+  // An existing route turned unfeasible (its source's seqno did not move while its metric
+  // grew): if it would clearly beat the selected one, ask the source for a newer seqno.
+  if (r->metric < kInfinity && !sources.isFeasible({u.routerId, u.dst, u.src}, u.seqno, u.metric) &&
+      (d.selected < 0 ||
+       (d.selected != idx && int(d.routes[size_t(d.selected)].metric) >= int(r->metric) + 512)))
+    requestSeqno(key, d, &n, u.routerId, now);
   // A refresh that changes nothing, or a route that stays clearly worse than the selected
   // one, cannot change the selection: skip it (the common case of periodic updates).
   if (same && d.selected >= 0) return;

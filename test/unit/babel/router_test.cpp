@@ -326,3 +326,25 @@ TEST_CASE("babel router: a retraction is resent a small number of times (RFC 896
   CHECK(retractions(v6net(2)) == 1);
   CHECK(net.route(b, v6net(2)) != nullptr);
 }
+
+TEST_CASE("babel router: a drained link gives way to an unfeasible route after a seqno request") {
+  // y reaches x directly and through z. The direct link is drained (cost × 16): the route
+  // through z has the same seqno and refmetric = y's feasibility distance, so it is not
+  // feasible; like babeld, y asks x for a newer seqno and then switches to z.
+  Net net;
+  int x = net.add({{v6net(1), {}, 0}});
+  int y = net.add({});
+  int z = net.add({});
+  net.link(x, y);
+  net.link(y, z);
+  net.link(z, x);
+  net.run(seconds(10));
+  const InstallRoute* r = net.route(y, v6net(1));
+  REQUIRE(r);
+  REQUIRE(r->ifindex == 10 + x);
+  net.nodes[size_t(y)]->router->setInterfaceCostMultiplier(10 + x, 16, net.now);
+  net.run(seconds(30));
+  r = net.route(y, v6net(1));
+  REQUIRE(r);
+  CHECK(r->ifindex == 10 + z);
+}
