@@ -1,7 +1,7 @@
 // `re6st tunnel`: a hidden test entry that brings up tunnels of the built-in transport
 // between two hosts without the rest of the node (no Babel, no registry). Used by the
 // namespace tests and the benchmark. Prints one line per event on stdout:
-//   up id=1 dev=re6stnet1 peer=2/16 serial=c remote=198.18.0.2:1194 seen-as=…
+//   up id=1 dev=re6stnet1 peer=2/16 serial=c remote=198.18.0.2:1194 seen-as=… offload=on
 //   down id=1 dev=re6stnet1 reason=… tx=… rx=…
 #include <charconv>
 #include <csignal>
@@ -31,11 +31,13 @@ const char kUsage[] =
     "  --timeout S         silence in seconds before the peer is dead (default 60)\n"
     "  --retry S           reconnect S seconds after an outgoing tunnel went down (default 2)\n"
     "  --revoke SERIAL     refuse this certificate serial (hex, repeatable)\n"
+    "  --offload on|off    TUN offloads (TSO/GRO through the TUN; default on)\n"
     "  -v N                verbosity (0..4, default 1)\n";
 
 struct Options {
   std::string ca, cert, key, proto = "udp", bind, dev = "re6stnet";
   int listen = -1, mtu = 1420, verbose = 1;
+  bool offload = true;
   double keepalive = 10, timeout = 60, retry = 2;
   std::vector<std::pair<std::string, std::string>> connect;  // host:port, cn
   std::vector<std::string> ip6, revoke;
@@ -66,6 +68,7 @@ Result<Options> parse(const Args& args) {
       else if (a == "--timeout") o.timeout = std::stod(v);
       else if (a == "--retry") o.retry = std::stod(v);
       else if (a == "-v") o.verbose = std::stoi(v);
+      else if (a == "--offload" && (v == "on" || v == "off")) o.offload = v == "on";
       else return makeError(Code::kInvalid, "unknown option " + a);
     } catch (const std::exception&) {
       return makeError(Code::kInvalid, "bad value for " + a + ": " + v);
@@ -102,6 +105,7 @@ Result<tunnel::TransportOptions> transportOptions(const Options& o) {
   }
   t.listen = o.listen >= 0;
   t.mtu = o.mtu;
+  t.offload = o.offload;
   t.ifPrefix = o.dev;
   t.session.keepalive = Duration(int64_t(o.keepalive * 1e6));
   t.session.timeout = Duration(int64_t(o.timeout * 1e6));
@@ -125,7 +129,8 @@ std::string describe(const tunnel::TunnelEvent& e) {
   std::string line = std::string(e.kind == tunnel::TunnelEvent::Kind::kUp ? "up" : "down") +
                      " id=" + std::to_string(i.id) + " dev=" + i.ifname + " peer=" + i.peerCn;
   if (e.kind == tunnel::TunnelEvent::Kind::kUp)
-    return line + " serial=" + i.peerSerial + " remote=" + i.remote.str() + " seen-as=" + i.observedSelf;
+    return line + " serial=" + i.peerSerial + " remote=" + i.remote.str() + " seen-as=" +
+           i.observedSelf + " offload=" + (i.offload ? "on" : "off");
   return line + " remote=" + i.remote.str() + " tx=" + std::to_string(i.counters.txPackets) +
          " rx=" + std::to_string(i.counters.rxPackets) + " reason=" + e.reason;
 }

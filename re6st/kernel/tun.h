@@ -24,10 +24,15 @@ struct TunConfig {
   // is briefly descheduled, and each drop halves a TCP window inside the tunnel.
   int txQueueLen = 1000;
   bool up = true;
+  // TUN offloads (IFF_VNET_HDR + TUNSETOFFLOAD CSUM/TSO4/TSO6): every frame then starts
+  // with a 10-byte virtio_net_hdr and reads may be 64 KiB TSO packets. When the kernel
+  // refuses, the device is plain (Tun::vnetHdr() false), logged once.
+  bool offload = false;
   std::vector<std::pair<Ipv6, int>> addresses;  // address and prefix length
 };
 
-// One L3 tunnel device: every read/write is one whole IPv6 (or IPv4) packet.
+// One L3 tunnel device: every read/write is one whole IPv6 (or IPv4) packet, preceded
+// by a virtio_net_hdr when vnetHdr() (re6st/tunnel/offload.h decodes it).
 class Tun {
  public:
   virtual ~Tun() = default;
@@ -37,6 +42,9 @@ class Tun {
   // One packet into `buf`; 0 when none is waiting (EAGAIN).
   virtual Result<size_t> read(std::span<uint8_t> buf) = 0;
   virtual Status write(ByteSpan packet) = 0;
+  // One frame gathered from pieces (at most 128), written at once.
+  virtual Status writev(std::span<const ByteSpan> pieces) = 0;
+  virtual bool vnetHdr() const { return false; }
 };
 
 Result<std::unique_ptr<Tun>> openTun(const TunConfig& config);

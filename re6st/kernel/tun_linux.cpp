@@ -6,11 +6,14 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
+#include "re6st/base/log.h"
 #include "re6st/kernel/tun.h"
 
 namespace re6st::kernel {
@@ -49,12 +52,13 @@ Result<ifreq> ifreqFor(const std::string& ifname) {
 
 class LinuxTun final : public Tun {
  public:
-  LinuxTun(int fd, std::string name, unsigned ifindex)
-      : fd_(fd), name_(std::move(name)), ifindex_(ifindex) {}
+  LinuxTun(int fd, std::string name, unsigned ifindex, bool vnet)
+      : fd_(fd), name_(std::move(name)), ifindex_(ifindex), vnet_(vnet) {}
   ~LinuxTun() override { ::close(fd_); }
   const std::string& name() const override { return name_; }
   unsigned ifindex() const override { return ifindex_; }
   int fd() const override { return fd_; }
+  bool vnetHdr() const override { return vnet_; }
 
   Result<size_t> read(std::span<uint8_t> buf) override {
     for (;;) {
@@ -73,12 +77,45 @@ class LinuxTun final : public Tun {
       return sysError("write " + name_);
     }
   }
+  Status writev(std::span<const ByteSpan> pieces) override {
+    std::array<iovec, 128> iov;
+    if (pieces.size() > iov.size()) return makeError(Code::kInvalid, "too many pieces");
+    for (size_t i = 0; i < pieces.size(); ++i)
+      iov[i] = {const_cast<uint8_t*>(pieces[i].data()), pieces[i].size()};
+    for (;;) {
+      ssize_t n = ::writev(fd_, iov.data(), int(pieces.size()));
+      if (n >= 0) return {};
+      if (errno == EINTR) continue;
+      return sysError("write " + name_);
+    }
+  }
 
  private:
   int fd_;
   std::string name_;
   unsigned ifindex_;
+  bool vnet_;
 };
+
+// Creates the device on a fresh /dev/net/tun fd; with `offload`, asks for virtio_net
+// headers and checksum/TSO offloads (Documentation/networking/tuntap.rst, as QEMU and
+// wireguard-go do). Returns the fd or -1 (errno set).
+int createTun(ifreq& ifr, bool offload) {
+  int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ifr.ifr_flags = short(IFF_TUN | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0));  // bare IP packets
+  int hdrSize = 10;  // sizeof(struct virtio_net_hdr)
+  unsigned features = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+  if (::ioctl(fd, TUNSETIFF, &ifr) < 0 ||
+      (offload && (::ioctl(fd, TUNSETVNETHDRSZ, &hdrSize) < 0 ||
+                   ::ioctl(fd, TUNSETOFFLOAD, features) < 0))) {
+    int e = errno;
+    ::close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
 
 }  // namespace
 
@@ -129,15 +166,21 @@ Status addAddress6(const std::string& ifname, const Ipv6& addr, int prefixLen) {
 Result<std::unique_ptr<Tun>> openTun(const TunConfig& config) {
   auto ifr = ifreqFor(config.name);
   if (!ifr) return ifr.error();
-  int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return sysError("/dev/net/tun");
-  ifr->ifr_flags = IFF_TUN | IFF_NO_PI;  // bare IP packets, no 4-byte header
-  if (::ioctl(fd, TUNSETIFF, &*ifr) < 0) {
-    Error e = sysError("create " + config.name);
-    ::close(fd);
-    return e;
+  bool vnet = config.offload;
+  int fd = createTun(*ifr, vnet);
+  if (fd < 0 && vnet) {
+    int why = errno;
+    fd = createTun(*ifr, false);
+    static bool logged = false;
+    if (fd >= 0 && !logged) {  // the refusal was about offloads: say it once
+      LOG_INFO(std::string("TUN offloads unavailable (") + std::strerror(why) +
+               "), using plain TUN");
+      logged = true;
+    }
+    vnet = false;
   }
-  auto tun = std::make_unique<LinuxTun>(fd, ifr->ifr_name, if_nametoindex(ifr->ifr_name));
+  if (fd < 0) return sysError("create " + config.name);
+  auto tun = std::make_unique<LinuxTun>(fd, ifr->ifr_name, if_nametoindex(ifr->ifr_name), vnet);
   RE6ST_TRY(setMtu(tun->name(), config.mtu));
   if (config.txQueueLen > 0) RE6ST_TRY(setTxQueueLen(tun->name(), config.txQueueLen));
   if (config.up) RE6ST_TRY(setUp(tun->name(), true));

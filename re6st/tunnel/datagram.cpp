@@ -132,6 +132,7 @@ void Transport::onUdpReadable() {
       for (size_t off = 0; off < len; off += seg)
         onDatagram(*from, std::span<uint8_t>(data + off, std::min(seg, len - off)));
     }
+    flushCoalesced();  // before the next recvmmsg reuses the buffers
     if (size_t(n) < batch) return;
   }
 }

@@ -105,6 +105,7 @@ TunnelInfo Transport::info(const Tunnel& t) const {
   i.role = t.role;
   i.up = t.upReported;
   i.ifname = t.tun ? t.tun->name() : "";
+  i.offload = t.tun && t.tun->vnetHdr();
   i.peerCn = t.peerCn;
   i.peerSerial = t.peerSerial;
   i.remote = t.remote;
@@ -169,6 +170,7 @@ void Transport::establish(Tunnel& t) {
   cfg.name = pool_.acquire();
   cfg.mtu = opt_.mtu;
   cfg.addresses = opt_.addresses;
+  cfg.offload = opt_.offload;
   auto tun = kernel::openTun(cfg);
   if (!tun) {
     pool_.release(cfg.name);
@@ -260,11 +262,14 @@ void Transport::onRecord(Tunnel& t, std::span<uint8_t> record) {
   }
   // A close never confirms a tunnel: a peer that refuses us right after the handshake
   // makes this attempt fail instead of going up and down.
-  if (r->kind != RecordKind::kClose && (!t.upReported || t.hs)) confirmed(t);
+  if (r->kind != RecordKind::kClose && (!t.upReported || t.hs)) {
+    uint64_t id = t.id;
+    confirmed(t);
+    if (!find(id)) return;  // the up handler refused (closed) it
+  }
   switch (r->kind) {
     case RecordKind::kData:
-      if (auto s = t.tun->write(ByteSpan(out.data(), r->size)); !s)
-        LOG_DEBUG(s.error().message);
+      deliver(t, out.first(r->size));
       break;
     case RecordKind::kClose:
       // The sender caps its reason at 200 bytes (Session::sealClose); so does the log.
@@ -274,6 +279,30 @@ void Transport::onRecord(Tunnel& t, std::span<uint8_t> record) {
     case RecordKind::kKeepalive:
       break;
   }
+}
+
+// A decrypted packet for the tunnel's TUN: written at once on a plain TUN; held for
+// coalescing on an offloading one, until flushCoalesced() at the end of the wakeup
+// (the receive paths call it before their buffers are reused) or another tunnel's packet.
+void Transport::deliver(Tunnel& t, std::span<uint8_t> packet) {
+  if (!t.tun->vnetHdr()) {
+    if (auto s = t.tun->write(packet); !s) LOG_DEBUG(s.error().message);
+    return;
+  }
+  Buffers& b = *buf_;
+  if (b.coalescing != t.id) flushCoalesced();
+  b.coalescing = t.id;
+  b.coalescer.add(packet);
+}
+
+void Transport::flushCoalesced() {
+  Buffers& b = *buf_;
+  if (b.coalescer.empty()) return;
+  Tunnel* t = find(b.coalescing);
+  if (!t || !t->tun) return b.coalescer.clear();  // gone: its buffers may be too
+  b.coalescer.flush([t](std::span<const ByteSpan> pieces) {
+    if (auto s = t->tun->writev(pieces); !s) LOG_DEBUG(s.error().message);
+  });
 }
 
 void Transport::flushHandshake(Tunnel& t) {

@@ -31,6 +31,10 @@ struct TransportOptions {
   int mtu = 1420;
   std::vector<std::pair<Ipv6, int>> addresses;  // put on every tunnel device
   std::string ifPrefix = "re6stnet";
+  // TUN offloads (TSO reads split into records, received TCP segments coalesced before
+  // the TUN write); the wire format is the same either way. Off, or refused by the
+  // kernel: one packet per TUN read/write.
+  bool offload = true;
   SessionOptions session;
   Duration handshakeTimeout = std::chrono::seconds(15);
   size_t maxHandshakes = 64;  // handshakes in progress past the cookie (half-open limit)
@@ -44,6 +48,7 @@ struct TunnelInfo {
   std::string peerCn, peerSerial;
   loop::SockAddr remote;
   std::string observedSelf;  // our address as the peer sees it ("" until known)
+  bool offload = false;      // the TUN device does offloads (TransportOptions::offload)
   Counters counters;
 };
 
@@ -106,6 +111,10 @@ class Transport {
   void streamFlush(Tunnel& t);
   // outbound.cpp / inbound
   void onTunReadable(uint64_t id);
+  size_t fillBatch(Tunnel& t, Time now, bool& drained);
+  bool sealSlot(Tunnel& t, Time now, size_t i, size_t len);
+  void deliver(Tunnel& t, std::span<uint8_t> packet);
+  void flushCoalesced();
   void onRecord(Tunnel& t, std::span<uint8_t> record);
   void flushHandshake(Tunnel& t);
   void sendRecord(Tunnel& t, ByteSpan record);

@@ -8,11 +8,12 @@
 #include <array>
 
 #include "re6st/tunnel/driver.h"
+#include "re6st/tunnel/offload.h"
 
 namespace re6st::tunnel {
 
 // Packets moved per wakeup and syscall (recvmmsg/sendmmsg, TUN reads).
-constexpr size_t kBatch = 32;
+constexpr size_t kBatch = 64;
 // A slot holds the largest datagram we accept: a record for a TUN MTU up to 1980.
 constexpr size_t kSlot = 2048;
 constexpr int kMaxMtu = int(kSlot - kOverhead - 2 - 18);
@@ -55,6 +56,13 @@ struct Transport::Buffers {
   // UDP receive (GRO) and send (GSO) control messages, one per message.
   std::array<std::array<uint8_t, kRxSlot>, kRxBatch> rx;
   alignas(cmsghdr) std::array<std::array<uint8_t, CMSG_SPACE(sizeof(int))>, kBatch> ctl;
+  // Offloading TUNs: one read (vnet header + up to 64 KiB TSO packet) and the segments
+  // it still stands for; decrypted packets of one wakeup waiting to be coalesced.
+  std::array<uint8_t, kVnetHdrSize + 65536 + 64> tunIn;
+  GsoPacket pending;
+  size_t pendingNext = 0, pendingCount = 0;
+  Coalescer coalescer;
+  uint64_t coalescing = 0;  // the tunnel whose packets the coalescer holds
 };
 
 inline Bytes addressKey(const loop::SockAddr& a) { return toBytes(a.str()); }

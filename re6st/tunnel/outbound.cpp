@@ -1,10 +1,12 @@
 // The outbound data path, per tunnel, when its TUN device is readable:
 //   1. read up to kBatch packets from the TUN, each into its own slot, leaving head-room
-//      for the record header (and the 2-byte frame length on TCP);
+//      for the record header (and the 2-byte frame length on TCP); an offloading TUN
+//      hands 64 KiB TSO packets, split into MSS-sized packets, one per slot (offload.h);
 //   2. seal each in place (AES-256-GCM, record.h) — no copy, no allocation;
 //   3. UDP: one sendmmsg for the whole batch to the peer, runs of equal-size records as
 //      single GSO messages; TCP: append the frames to the stream queue and flush it once.
-// A busy tunnel yields after 16 batches so other tunnels and the socket get turns.
+// A busy tunnel yields after 16 batches so other tunnels and the socket get turns (after
+// sending what is left of a TSO packet already read).
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <sys/socket.h>
@@ -83,46 +85,84 @@ void Transport::sendBatch(Tunnel& t, size_t ready) {
   }
 }
 
+// Seals the plain packet at the body position of slot i (in place) and queues it.
+bool Transport::sealSlot(Tunnel& t, Time now, size_t i, size_t len) {
+  Buffers& b = *buf_;
+  size_t head = opt_.carrier == Carrier::kStream ? 2 : 0;
+  uint8_t* slot = b.slots[i].data();
+  auto s = t.session->sealData(now, ByteSpan(slot + head + kHeaderSize, len),
+                               std::span<uint8_t>(slot + head, kSlot - head));
+  if (!s) return false;
+  if (head) {
+    slot[0] = uint8_t(*s >> 8);
+    slot[1] = uint8_t(*s);
+  }
+  b.iov[i] = {slot, *s + head};
+  return true;
+}
+
+// Fills the batch: plain TUN: one packet per read; offloading TUN: one read may be a
+// TSO packet standing for up to ~48 segments, each written into its own slot (and
+// sealed as its own record, so the peer needs no offload). Segments that do not fit
+// this batch stay pending for the next one.
+size_t Transport::fillBatch(Tunnel& t, Time now, bool& drained) {
+  Buffers& b = *buf_;
+  size_t head = opt_.carrier == Carrier::kStream ? 2 : 0, ready = 0;
+  bool vnet = t.tun->vnetHdr();
+  while (ready < kBatch) {
+    std::span<uint8_t> body(b.slots[ready].data() + head + kHeaderSize, kSlot - head - kOverhead);
+    if (b.pendingNext < b.pendingCount) {
+      auto n = b.pending.write(b.pendingNext++, body);
+      if (n && sealSlot(t, now, ready, *n)) ++ready;
+      continue;
+    }
+    auto r = t.tun->read(vnet ? std::span<uint8_t>(b.tunIn) : body);
+    if (!r || *r == 0) {
+      drained = true;
+      break;
+    }
+    if (!vnet) {
+      if (sealSlot(t, now, ready, *r)) ++ready;
+      continue;
+    }
+    if (*r < kVnetHdrSize) continue;
+    auto g = GsoPacket::parse(VnetHdr::decode(b.tunIn.data()),
+                              ByteSpan(b.tunIn.data() + kVnetHdrSize, *r - kVnetHdrSize));
+    if (!g) {
+      LOG_TRACE("tunnel " + std::to_string(t.id) + ": " + g.error().message);
+      continue;
+    }
+    b.pending = *g;
+    b.pendingNext = 0;
+    b.pendingCount = g->count();
+  }
+  return ready;
+}
+
 void Transport::onTunReadable(uint64_t id) {
   Tunnel* t = find(id);
   if (!t || !t->session || !t->failure.empty()) return;
   Buffers& b = *buf_;
+  b.pendingNext = b.pendingCount = 0;
   bool stream = opt_.carrier == Carrier::kStream;
-  size_t head = stream ? 2 : 0;
   // Up to 16 batches (the TUN queue holds 1000 packets): a process that was descheduled
-  // must empty the queue before the kernel starts dropping.
-  for (int round = 0; round < 16; ++round) {
+  // must empty the queue before the kernel starts dropping. The segments of a TSO
+  // packet already read are always sent.
+  for (int round = 0; round < 16 || b.pendingNext < b.pendingCount; ++round) {
     Time now = loop_.now();
-    size_t ready = 0;
     bool drained = false;
-    while (ready < kBatch) {
-      uint8_t* slot = b.slots[ready].data();
-      std::span<uint8_t> body(slot + head + kHeaderSize, kSlot - head - kOverhead);
-      auto r = t->tun->read(body);
-      if (!r || *r == 0) {
-        drained = true;
-        break;
-      }
-      auto s = t->session->sealData(now, ByteSpan(body.data(), *r),
-                                    std::span<uint8_t>(slot + head, kSlot - head));
-      if (!s) continue;
-      if (stream) {
-        slot[0] = uint8_t(*s >> 8);
-        slot[1] = uint8_t(*s);
-      }
-      b.iov[ready] = {slot, *s + head};
-      ++ready;
-    }
+    size_t ready = fillBatch(*t, now, drained);
     if (ready == 0) return;
     if (stream) {
       for (size_t i = 0; i < ready; ++i)
         t->tx.insert(t->tx.end(), b.slots[i].data(), b.slots[i].data() + b.iov[i].iov_len);
       streamFlush(*t);
-      if (!t->failure.empty() || t->tunPaused) return;
+      if (!t->failure.empty()) return;
+      if (t->tunPaused && b.pendingNext >= b.pendingCount) return;
     } else {
       sendBatch(*t, ready);
     }
-    if (drained) return;
+    if (drained && b.pendingNext >= b.pendingCount) return;
   }
 }
 

@@ -133,12 +133,16 @@ void Transport::onStreamBytes(Tunnel& t, std::span<uint8_t> data) {
   size_t pos = 0;
   while (t.rx.size() - pos >= 2) {
     size_t len = size_t(t.rx[pos]) << 8 | t.rx[pos + 1];
-    if (len < kOverhead) return removeTunnel(id, "malformed record frame", false);
+    if (len < kOverhead) {
+      flushCoalesced();
+      return removeTunnel(id, "malformed record frame", false);
+    }
     if (t.rx.size() - pos - 2 < len) break;
     onRecord(t, std::span<uint8_t>(t.rx.data() + pos + 2, len));
-    if (!find(id)) return;
+    if (!find(id)) return flushCoalesced();  // drops what pointed into the freed t.rx
     pos += 2 + len;
   }
+  flushCoalesced();  // before t.rx moves
   t.rx.erase(t.rx.begin(), t.rx.begin() + long(pos));
 }
 

@@ -79,6 +79,15 @@ ovpn_pair() {  # n cipher-args... → sets SP CP
   sleep 1
 }
 
+# Wake-up floor: a UDP echo between one process in each namespace over the raw veth —
+# the RTT cost of a single user-space hop (a tunnel adds three: both ends, then back).
+g++ -O2 -std=c++20 -o "$TMP/udp_echo" "$(dirname "$0")/udp_echo.cpp" || exit 1
+ip netns exec "${PFX}a" "$TMP/udp_echo" server 7777 &
+EP=$!
+sleep 0.2
+ECHO_RTT=$(B "$TMP/udp_echo" client 2001:db8:54::1 7777 20 50)
+kill "$EP"; wait "$EP" 2>/dev/null
+
 printf "%-26s %10s %10s %10s %10s\n" "path (IPv6 inside)" "TCP1 Gb/s" "TCP4 Gb/s" "RTT ms" "CPU s/GB" >"$TMP/table"
 measure "raw veth" 2001:db8:54::1
 re6st_pair udp 1194 1 && measure "re6st udp (DTLS+AES-GCM)" 2001:db8:b1::1 "$SP" "$CP"
@@ -118,4 +127,5 @@ kill "${CPIDS[@]}" "$MP"; wait "${CPIDS[@]}" "$MP" 2>/dev/null
 cat "$TMP/table"
 echo "RSS of one re6st process: ${RSS1} kB with 1 tunnel, ${RSS30} kB with ${UP30} tunnels" \
   "(one OpenVPN process = 1 tunnel: ${OVPN_RSS} kB)"
+echo "UDP echo between two processes over the raw veth (one user-space hop): ${ECHO_RTT:-fail} ms RTT"
 echo "(${DUR} s per iperf3 run; CPU = user+system time of both tunnel processes per GB moved)"
