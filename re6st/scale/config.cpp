@@ -143,6 +143,10 @@ bootstrap) over virtual tunnels on a virtual clock; deterministic for a seed.
   --sample D           period of the timeline rows (default 30s)
   --pairs N            node pairs sampled per connectivity check, 0 = all (default 20000)
   --seed N             random seed (default 1)
+  --track K            sampled mode for large N: only K random nodes (the registry's among
+                       them) announce their prefix in Babel, routes are checked to them,
+                       and each routing dump offers K random nodes of the caller's overlay
+                       component as distant-peer candidates (default 0 = all nodes)
   --csv DIR            write timeline.csv, events.csv and summary.csv into DIR
   --json               print the summary as JSON
   --quiet              no timeline table
@@ -198,6 +202,7 @@ Result<Config> parseArgs(const std::vector<std::string>& args) {
       {"registry-down", dur(c.registryDown)},
       {"seed", count(c.seed, UINT64_MAX)},
       {"pairs", count(c.pairs, 1'000'000'000)},
+      {"track", count(c.track, 1'000'000)},
       {"csv", [&c](const std::string& v) -> Status {
          c.csvDir = v;
          return {};
@@ -253,6 +258,8 @@ Result<Config> parseArgs(const std::vector<std::string>& args) {
   if (c.tunnelRefresh < seconds(10)) return bad("--tunnel-refresh: at least 10s");
   if (c.sampleEvery < seconds(1)) return bad("--sample: at least 1s");
   if (c.duration <= Duration::zero()) return bad("--duration: must be positive");
+  if (c.track == 1) return bad("--track: at least 2 (the registry node and another)");
+  if (c.track >= c.nodes) c.track = 0;  // every node tracked: the full simulation
   return c;
 }
 

@@ -45,6 +45,13 @@ struct Config {
   Duration duration = seconds(600);
   Duration sampleEvery = seconds(30);  // timeline period
   uint64_t seed = 1;
+  // Sampled mode, for N beyond what full routing tables fit in memory (O(N^2) routes):
+  // only `track` nodes (the registry's among them) announce their prefix in Babel and
+  // routes are checked to them; each routing dump offers the tunnel manager `track`
+  // random nodes of its overlay component as distant-peer candidates, and peer
+  // datagrams to untracked nodes cross the component with a drawn path latency.
+  // 0 = every node (full fidelity).
+  size_t track = 0;
   size_t pairs = 20000;        // sampled (source, destination) pairs per check; 0 = all
   double loss = 0;             // per-packet loss on tunnels
   std::string csvDir;          // "" = no CSV

@@ -8,27 +8,13 @@
 #include <string>
 
 namespace re6st::scale {
-namespace {
-
-uint32_t find(std::vector<uint32_t>& parent, uint32_t x) {
-  while (parent[x] != x) x = parent[x] = parent[parent[x]];
-  return x;
-}
-
-}  // namespace
-
 Components tunnelComponents(const World& world) {
   Components c;
-  std::vector<uint32_t> parent(world.size());
-  for (uint32_t i = 0; i < parent.size(); ++i) parent[i] = i;
-  for (auto [a, b] : world.liveTunnels()) parent[find(parent, uint32_t(a))] = find(parent, uint32_t(b));
-  c.of.resize(world.size());
+  c.of = world.overlayComponents();
   std::map<uint32_t, uint64_t> sizes;
   uint64_t live = 0;
-  for (uint32_t i = 0; i < parent.size(); ++i) {
-    c.of[i] = find(parent, i);
+  for (uint32_t i = 0; i < c.of.size(); ++i)
     if (world.alive(i)) ++sizes[c.of[i]], ++live;
-  }
   for (const auto& [root, n] : sizes) c.connectedPairs += n * (n - 1);
   c.livePairs = live > 0 ? live * (live - 1) : 0;
   c.count = sizes.size();
@@ -38,9 +24,12 @@ Components tunnelComponents(const World& world) {
 RouteCheck checkRoutes(const World& world, uint64_t maxPairs, Random& random) {
   RouteCheck r;
   Components comp = tunnelComponents(world);
-  std::vector<size_t> live;
-  for (size_t i = 0; i < world.size(); ++i)
-    if (world.alive(i)) live.push_back(i);
+  std::vector<size_t> live, dests;  // sampled mode: destinations are the tracked nodes
+  for (size_t i = 0; i < world.size(); ++i) {
+    if (!world.alive(i)) continue;
+    live.push_back(i);
+    if (world.tracked(i)) dests.push_back(i);
+  }
   uint64_t hopSum = 0;
   auto walk = [&](size_t s, size_t d) {
     ++r.pairs;
@@ -63,17 +52,17 @@ RouteCheck checkRoutes(const World& world, uint64_t maxPairs, Random& random) {
     hopSum += hops;
     r.maxHops = std::max(r.maxHops, hops);
   };
-  uint64_t all = live.size() * (live.size() > 0 ? live.size() - 1 : 0);
+  uint64_t all = live.size() * dests.size() - dests.size();
   if (maxPairs == 0 || all <= maxPairs) {
     for (size_t s : live)
-      for (size_t d : live)
+      for (size_t d : dests)
         if (s != d) walk(s, d);
-  } else {
+  } else if (!dests.empty()) {
     r.sampled = true;
     for (uint64_t k = 0; k < maxPairs; ++k) {
-      size_t s = live[size_t(random.below(live.size()))];
-      size_t d = live[size_t(random.below(live.size() - 1))];
-      if (d == s) d = live.back();  // uniform over the others
+      size_t d = dests[size_t(random.below(dests.size()))];
+      size_t s = live[size_t(random.below(live.size() - 1))];
+      if (s == d) s = live.back();  // uniform over the others
       walk(s, d);
     }
   }

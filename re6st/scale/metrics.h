@@ -26,7 +26,8 @@ struct RouteCheck {
 };
 
 // Walks up to maxPairs random pairs of live nodes (every ordered pair when maxPairs is 0
-// or not smaller than their number).
+// or not smaller than their number); in sampled mode the destinations are the tracked
+// nodes only (World::tracked), the sources any live node.
 RouteCheck checkRoutes(const World& world, uint64_t maxPairs, Random& random);
 
 // Components of the graph of live tunnels between live nodes.

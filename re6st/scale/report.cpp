@@ -36,6 +36,7 @@ std::vector<std::pair<std::string, std::string>> summaryRows(const Config& c, co
   add("churn_per_hour", fmt("%g", c.churn));
   add("duration_s", fmt("%g", secs(c.duration)));
   add("seed", std::to_string(c.seed));
+  add("tracked", c.track ? std::to_string(c.track) + " (sampled mode)" : "all");
   if (!r.timeline.empty()) {
     const Sample& s = r.timeline.back();
     add("alive", std::to_string(s.alive));

@@ -32,7 +32,8 @@ World::World(const Config& config, const Pki& pki)
       pki_(pki),
       net_(events_, config.seed * 7919 + 1),
       random_(config.seed),
-      tunnelTimeout_(4 * config.hello) {
+      tunnelTimeout_(4 * config.hello),
+      sampleRandom_(config.seed * 104'729 + 5) {
   if (auto v = pki.version(1)) version_ = std::move(*v);
   nodes_.resize(config.nodes);
   for (size_t i = 0; i < nodes_.size(); ++i) {
@@ -44,6 +45,22 @@ World::World(const Config& config, const Pki& pki)
     // The registry node is reachable; any other is behind a NAT with probability --nat.
     n.nat = i != 0 && random_.unit() < config.nat;
     if (!n.nat) n.address = ipv4Of(i) + ",1194,udp";
+  }
+  // Sampled mode: the registry node and track - 1 others drawn at random.
+  slot_.assign(nodes_.size(), kNoSlot);
+  if (config.track > 1 && config.track < nodes_.size()) {
+    std::vector<size_t> order(nodes_.size() - 1);
+    for (size_t k = 0; k < order.size(); ++k) order[k] = k + 1;
+    trackedNodes_.push_back(0);
+    for (size_t k = 0; k + 1 < config.track; ++k) {
+      std::swap(order[k], order[k + size_t(sampleRandom_.below(order.size() - k))]);
+      trackedNodes_.push_back(order[k]);
+    }
+    std::sort(trackedNodes_.begin(), trackedNodes_.end());
+    for (size_t k = 0; k < trackedNodes_.size(); ++k) slot_[trackedNodes_[k]] = uint32_t(k);
+    mark_.assign(nodes_.size(), 0);
+  } else {
+    for (size_t i = 0; i < nodes_.size(); ++i) slot_[i] = uint32_t(i);
   }
 }
 
@@ -88,7 +105,7 @@ Status World::start(size_t i) {
   bc.helloInterval = config_.hello;
   for (int k = 0; k < 8; ++k) bc.routerId[size_t(k)] = uint8_t((uint64_t(i) + 1) >> (56 - 8 * k));
   bc.seqno = uint16_t(n.random->below(0x10000));
-  bc.redistribute = {babel::Xroute{n.subnet, {}, 0}};
+  if (tracked(i)) bc.redistribute = {babel::Xroute{n.subnet, {}, 0}};
   n.router = std::make_unique<babel::Router>(bc, *n.random);
   tunnel::Config tc;
   tc.prefix = n.prefix;
@@ -110,10 +127,11 @@ Status World::start(size_t i) {
     (void)m.router->handlePacket(t, ifindex, src, dst, bytes);  // bad packets just drop
     drain(i);
   });
-  n.fib.assign(nodes_.size(), kNoRoute);
+  n.fib.assign(sampledMode() ? trackedNodes_.size() : nodes_.size(), kNoRoute);
   n.ifaces.clear();
   n.outgoing.clear();
   n.multipliers.clear();
+  n.candidates.clear();
   n.scheduled = Time::max();
   n.protoDirty = true;
   ++n.timerGen;
@@ -176,12 +194,12 @@ bool World::drainRouter(size_t i) {
     const Prefix& dst = in ? in->dst : rm->dst;
     if (dst.len != pki_.networkPrefix().len + kPrefixBits) continue;
     auto d = indexOfIp(dst.addr);
-    if (!d) continue;
+    if (!d || slot_[*d] == kNoSlot) continue;
     if (in) {
       if (!n.ifaces.count(in->ifindex)) ++badInstalls_;  // a route through no tunnel of ours
-      n.fib[*d] = uint32_t(in->ifindex);
+      n.fib[slot_[*d]] = uint32_t(in->ifindex);
     } else {
-      n.fib[*d] = kNoRoute;
+      n.fib[slot_[*d]] = kNoRoute;
     }
   }
   return any;
@@ -239,9 +257,54 @@ bool World::drainProtocol(size_t i) {
 void World::giveDump(size_t i) {
   Node& n = nodes_[i];
   ++counters_.dumps;
-  auto dump = tunnel::dumpFromBabel(n.router->neighbours(), n.router->routes(),
-                                    pki_.networkPrefix(), n.multipliers);
+  auto neighbours = n.router->neighbours();
+  auto dump = tunnel::dumpFromBabel(neighbours, n.router->routes(), pki_.networkPrefix(),
+                                    n.multipliers);
+  if (sampledMode()) {
+    // An untracked neighbour announces no prefix: name it from the tunnel's other end
+    // when Babel would route its prefix through the direct link, i.e. when no path
+    // through another neighbour is cheaper (paths of two tunnels are considered).
+    auto costs = linkCosts(i, neighbours);
+    std::vector<std::vector<std::pair<size_t, uint16_t>>> theirs;  // per entry of costs
+    for (const auto& [y, viaCost] : costs)
+      theirs.push_back(viaCost < babel::kInfinity ? linkCosts(y, nodes_[y].router->neighbours())
+                                                  : std::vector<std::pair<size_t, uint16_t>>{});
+    for (size_t k = 0; k < costs.size(); ++k) {
+      auto [x, cost] = costs[k];
+      if (tracked(x) || cost >= babel::kInfinity) continue;
+      uint32_t alt = babel::kInfinity;
+      for (size_t j = 0; j < costs.size(); ++j) {
+        if (costs[j].first == x) continue;
+        for (const auto& [z, c] : theirs[j])
+          if (z == x) alt = std::min<uint32_t>(alt, uint32_t(costs[j].second) + c);
+      }
+      if (cost > alt) continue;
+      for (const auto& nb : neighbours)
+        if (peerOf(i, nb.ifindex) == x)
+          dump.routes.push_back({nodes_[x].prefix, {nb.address, uint32_t(nb.ifindex)}, 0});
+    }
+    dump.candidates = sampleCandidates(i);
+  }
   n.manager->handleDump(events_.now(), dump);
+}
+
+// The node at the other end of i's tunnel interface, or SIZE_MAX.
+size_t World::peerOf(size_t i, int ifindex) const {
+  const Node& n = nodes_[i];
+  auto it = n.ifaces.find(ifindex);
+  if (it == n.ifaces.end()) return SIZE_MAX;
+  const Tunnel& t = tunnels_[it->second];
+  size_t other = t.client == i ? t.server : t.client;
+  return nodes_[other].alive ? other : SIZE_MAX;
+}
+
+// (neighbour node, Babel link cost) for each of i's Babel neighbours on a tunnel.
+std::vector<std::pair<size_t, uint16_t>> World::linkCosts(
+    size_t i, const std::vector<babel::NeighbourInfo>& neighbours) const {
+  std::vector<std::pair<size_t, uint16_t>> out;
+  for (const auto& nb : neighbours)
+    if (size_t x = peerOf(i, nb.ifindex); x != SIZE_MAX) out.emplace_back(x, nb.cost);
+  return out;
 }
 
 // One pending timer event per node, at the earliest deadline of its three cores; an

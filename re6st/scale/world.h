@@ -64,6 +64,13 @@ class World {
   size_t size() const;
   bool alive(size_t i) const;
   size_t aliveCount() const;
+  // Sampled mode (Config::track): whether node i announces its prefix in Babel (always
+  // true in a full simulation). Routes exist, and are checked, to tracked nodes only.
+  bool tracked(size_t i) const { return slot_[i] != kNoSlot; }
+  bool sampledMode() const { return !trackedNodes_.empty(); }
+  // Component (a representative node) per node of the graph of live tunnels between
+  // live nodes, computed now.
+  std::vector<uint32_t> overlayComponents() const;
   // The next node on i's installed route to d, nullopt when none or not a live tunnel.
   std::optional<size_t> nextHop(size_t i, size_t d) const;
   // Live tunnels as (client, server) pairs, both ends alive and the link carrying packets.
@@ -91,6 +98,9 @@ class World {
   void schedule(size_t i);
   void onTimer(size_t i, uint64_t gen);
   void giveDump(size_t i);
+  size_t peerOf(size_t i, int ifindex) const;
+  std::vector<std::pair<size_t, uint16_t>> linkCosts(
+      size_t i, const std::vector<babel::NeighbourInfo>& neighbours) const;
   Ipv6 linkLocal(size_t node, int ifindex) const;
   // world_tunnels.cpp
   void openTunnel(size_t i, const tunnel::OpenTunnel& o);
@@ -109,6 +119,12 @@ class World {
   std::optional<size_t> indexOfAddress(const std::string& ip) const;
   // One hop of i's installed route to d: the next node and the tunnel's latency.
   std::optional<std::pair<size_t, Duration>> hop(size_t i, size_t d) const;
+  // Sampled mode: components at most 1 s old; `track` random members of i's one.
+  void refreshComponents();
+  std::vector<std::string> sampleCandidates(size_t i);
+  bool sameComponent(size_t a, size_t b);
+
+  static constexpr uint32_t kNoSlot = UINT32_MAX;
 
   Config config_;
   const Pki& pki_;
@@ -125,6 +141,15 @@ class World {
   Duration tunnelTimeout_;  // re6stnet: tunnels time out after 4 × hello
   Counters counters_;
   uint64_t badInstalls_ = 0;
+  // Sampled mode: node → its slot in Node::fib (kNoSlot: untracked); tracked nodes.
+  std::vector<uint32_t> slot_;
+  std::vector<size_t> trackedNodes_;
+  SeededRandom sampleRandom_;
+  std::vector<uint32_t> compOf_;                 // component index per node
+  std::vector<std::vector<uint32_t>> members_;   // live members per component index
+  std::vector<uint32_t> mark_;                   // sampling scratch
+  uint32_t markStamp_ = 0;
+  std::optional<Time> componentsAt_;
 };
 
 }  // namespace re6st::scale

@@ -11,6 +11,7 @@
 namespace re6st::scale {
 namespace {
 constexpr int kMaxHops = 64;
+constexpr int kUntrackedHops = 4;  // sampled mode: ~ the average hop count at N >= 400
 constexpr Duration kRegistryRtt = milliseconds(100);      // HTTP round trip
 constexpr Duration kRegistryTimeout = seconds(5);         // registry unreachable
 constexpr Duration kBootstrapListLifetime = seconds(60);  // re6st-registry: peers cached 60 s
@@ -26,8 +27,10 @@ std::optional<size_t> World::indexOfIp(const Ipv6& ip) const {
 
 std::optional<std::pair<size_t, Duration>> World::hop(size_t i, size_t d) const {
   const Node& n = nodes_[i];
-  if (!n.alive || d >= n.fib.size() || n.fib[d] == kNoRoute) return std::nullopt;
-  auto it = n.ifaces.find(int(n.fib[d]));
+  if (!n.alive || d >= slot_.size() || slot_[d] == kNoSlot) return std::nullopt;
+  uint32_t ifindex = n.fib[slot_[d]];
+  if (ifindex == kNoRoute) return std::nullopt;
+  auto it = n.ifaces.find(int(ifindex));
   if (it == n.ifaces.end()) return std::nullopt;
   const Tunnel& t = tunnels_[it->second];
   if (t.state != Tunnel::State::kUp || !net_.isUp(t.segment)) return std::nullopt;
@@ -50,7 +53,17 @@ void World::sendPeer(size_t from, const peer::SendTo& s) {
     return;
   }
   Duration latency{};
-  size_t cur = from;
+  bool oracle = !tracked(*d);
+  if (oracle) {
+    // Sampled mode, no route to follow: delivered within the overlay component over a
+    // path of kUntrackedHops tunnels of drawn latency.
+    if (!sameComponent(from, *d)) {
+      ++counters_.peerUnrouted;
+      return;
+    }
+    for (int k = 0; k < kUntrackedHops; ++k) latency += config_.latency.draw(sampleRandom_);
+  }
+  size_t cur = oracle ? *d : from;
   for (int hops = 0; cur != *d; ++hops) {
     auto h = hop(cur, *d);
     if (!h || hops == kMaxHops) {
@@ -98,10 +111,17 @@ std::optional<peer::CachedPeer> World::bootstrapPeer(size_t caller) {
   Time now = events_.now();
   if (now >= registryPeersUntil_ || registryPeers_.empty()) {
     registryPeers_.clear();
-    for (const Prefix& p : r.router->reachablePrefixes()) {
-      if (p.len != pki_.networkPrefix().len + kPrefixBits) continue;
-      auto i = indexOfIp(p.addr);
-      if (i && *i != 0) registryPeers_.push_back(*i);
+    if (sampledMode()) {
+      // Its node routes to every node of its component (Babel carries only some here).
+      refreshComponents();
+      for (uint32_t m : members_[compOf_[0]])
+        if (m != 0) registryPeers_.push_back(m);
+    } else {
+      for (const Prefix& p : r.router->reachablePrefixes()) {
+        if (p.len != pki_.networkPrefix().len + kPrefixBits) continue;
+        auto i = indexOfIp(p.addr);
+        if (i && *i != 0) registryPeers_.push_back(*i);
+      }
     }
     registryPeers_.push_back(0);
     for (size_t k = registryPeers_.size(); k > 1; --k)
@@ -126,5 +146,94 @@ std::vector<std::pair<size_t, size_t>> World::liveTunnels() const {
 }
 
 size_t World::tunnelsUp() const { return liveTunnels().size(); }
+
+namespace {
+uint32_t findRoot(std::vector<uint32_t>& parent, uint32_t x) {
+  while (parent[x] != x) x = parent[x] = parent[parent[x]];
+  return x;
+}
+}  // namespace
+
+std::vector<uint32_t> World::overlayComponents() const {
+  std::vector<uint32_t> parent(nodes_.size());
+  for (uint32_t i = 0; i < parent.size(); ++i) parent[i] = i;
+  for (auto [a, b] : liveTunnels())
+    parent[findRoot(parent, uint32_t(a))] = findRoot(parent, uint32_t(b));
+  for (uint32_t i = 0; i < parent.size(); ++i) parent[i] = findRoot(parent, i);
+  return parent;
+}
+
+// Babel learns of a new tunnel within a hello or so: a second of staleness is less.
+void World::refreshComponents() {
+  Time now = events_.now();
+  if (componentsAt_ && now < *componentsAt_ + seconds(1)) return;
+  componentsAt_ = now;
+  std::vector<uint32_t> root = overlayComponents();
+  std::vector<uint32_t> index(nodes_.size(), UINT32_MAX);
+  compOf_.assign(nodes_.size(), UINT32_MAX);
+  members_.clear();
+  for (uint32_t i = 0; i < nodes_.size(); ++i) {
+    if (!nodes_[i].alive) continue;
+    uint32_t& k = index[root[i]];
+    if (k == UINT32_MAX) {
+      k = uint32_t(members_.size());
+      members_.emplace_back();
+    }
+    compOf_[i] = k;
+    members_[k].push_back(i);
+  }
+}
+
+bool World::sameComponent(size_t a, size_t b) {
+  refreshComponents();
+  return compOf_[a] != UINT32_MAX && compOf_[a] == compOf_[b];
+}
+
+// Distant-peer candidates: each node keeps a sample of `track` members of its component
+// (other than itself), drawn uniformly, so a uniform pick among them is a uniform pick
+// among all the nodes Babel would know. The sample is kept from one dump to the next, as
+// the routing table is (the manager opens peer sessions with candidates and picks the
+// ones that answered at a later dump): members that left the component are replaced and
+// one random member per dump is swapped for a new one, so newcomers get found.
+// (The registry node is tracked: Babel's own route tells the manager it is there.)
+std::vector<std::string> World::sampleCandidates(size_t i) {
+  refreshComponents();
+  std::vector<uint32_t>& c = nodes_[i].candidates;
+  uint32_t comp = compOf_[i];
+  std::vector<std::string> out;
+  if (comp == UINT32_MAX) {
+    c.clear();
+    return out;
+  }
+  const std::vector<uint32_t>& m = members_[comp];
+  size_t want = std::min(config_.track, m.size() - 1);
+  std::erase_if(c, [&](uint32_t x) { return compOf_[x] != comp; });
+  if (!c.empty() && c.size() >= want) c.erase(c.begin() + ptrdiff_t(sampleRandom_.below(c.size())));
+  if (++markStamp_ == 0) {
+    std::fill(mark_.begin(), mark_.end(), 0);
+    markStamp_ = 1;
+  }
+  mark_[i] = markStamp_;
+  for (uint32_t x : c) mark_[x] = markStamp_;
+  if (want * 2 >= m.size()) {  // a large share: partial shuffle of the unmarked ones
+    std::vector<uint32_t> pool;
+    for (uint32_t x : m)
+      if (mark_[x] != markStamp_) pool.push_back(x);
+    for (size_t k = 0; c.size() < want && k < pool.size(); ++k) {
+      std::swap(pool[k], pool[k + size_t(sampleRandom_.below(pool.size() - k))]);
+      c.push_back(pool[k]);
+    }
+  } else {
+    while (c.size() < want) {
+      uint32_t x = m[size_t(sampleRandom_.below(m.size()))];
+      if (mark_[x] == markStamp_) continue;
+      mark_[x] = markStamp_;
+      c.push_back(x);
+    }
+  }
+  out.reserve(c.size());
+  for (uint32_t x : c) out.push_back(nodes_[x].prefix);
+  return out;
+}
 
 }  // namespace re6st::scale

@@ -26,6 +26,7 @@ struct World::Node {
   std::map<int, uint32_t> ifaces;            // ifindex → tunnel id
   std::map<std::string, uint32_t> outgoing;  // peer prefix → tunnel id (attempt or up)
   std::map<tunnel::NeighbourRef, uint16_t> multipliers;  // as the manager set them
+  std::vector<uint32_t> candidates;  // sampled mode: the distant-peer sample it keeps
   int nextIfindex = 1;  // never reused: packets in flight to a closed tunnel drop
   // The peer protocol's deadline (certificate expiries) walks every session: cached,
   // recomputed only after the core was given something (sessions appear then).

@@ -77,6 +77,8 @@ struct Manager::View {
   std::map<std::string, Neigh> neighbours;  // identified, by prefix
   bool unidentifiedRoutes = false;          // routes via neighbours of unknown prefix
   std::set<std::string> peers;              // every node prefix Babel routes to
+  std::optional<std::set<std::string>> candidates;  // dump.candidates; else every peer
+  const std::set<std::string>& distant() const { return candidates ? *candidates : peers; }
   std::set<NeighbourRef> locked;            // unidentified with multiplier 0
   std::map<NeighbourRef, uint16_t> multipliers;
 
@@ -100,6 +102,10 @@ struct Manager::View {
       if (identified.count(ref)) continue;
       if (v.first == 0) locked.insert(ref);
       if (!v.second.empty()) unidentifiedRoutes = true;
+    }
+    if (d.candidates) {
+      candidates.emplace(d.candidates->begin(), d.candidates->end());
+      peers.insert(candidates->begin(), candidates->end());
     }
   }
 };
@@ -174,8 +180,8 @@ void Manager::makeNewTunnels(Time now, bool routeDumped) {
   // CAVEAT (as re6stnet): forget peers that did not answer our address request.
   connecting_.clear();
   distantPeers_.clear();
-  for (const auto& p : view_->peers)
-    if (!view_->neighbours.count(p)) distantPeers_.push_back(p);
+  for (const auto& p : view_->distant())
+    if (!view_->neighbours.count(p) && p != config_.prefix) distantPeers_.push_back(p);
   // Order by _newTunnelScore: --neighbour peers last (popped first), others at random.
   std::vector<std::pair<double, std::string>> scored;
   for (auto& p : distantPeers_)

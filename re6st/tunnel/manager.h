@@ -58,6 +58,11 @@ struct RoutingDump {
   };
   std::vector<Neighbour> neighbours;
   std::vector<Route> routes;
+  // Distant-peer candidates when the caller knows better than the routes: the scale
+  // simulator's sampled mode (re6st sim --track), where Babel carries only some node
+  // prefixes. They count as routed; new tunnels are chosen among them only.
+  // nullopt (the node): every routed node prefix is a candidate, as in re6stnet.
+  std::optional<std::vector<std::string>> candidates;
 };
 
 // Builds the dump from the Babel router's tables (babel::Router::neighbours/routes):

@@ -40,6 +40,18 @@ TEST_CASE("scale config: options set every parameter") {
   CHECK(c->sampleEvery == seconds(60));
 }
 
+TEST_CASE("scale config: --track selects the sampled mode, all nodes means full") {
+  auto c = parseArgs({"--nodes", "1000", "--track", "100"});
+  REQUIRE(c.ok());
+  CHECK(c->track == 100);
+  auto all = parseArgs({"--nodes", "50", "--track", "50"});
+  REQUIRE(all.ok());
+  CHECK(all->track == 0);
+  auto none = parseArgs({});
+  REQUIRE(none.ok());
+  CHECK(none->track == 0);
+}
+
 TEST_CASE("scale config: defaults are re6st-registry's network defaults") {
   auto c = parseArgs({});
   REQUIRE(c.ok());
@@ -62,6 +74,7 @@ TEST_CASE("scale config: malformed values give one-line errors") {
       {"--duration", "1e300"},          {"--bogus", "1"},
       {"positional"},                   {"--client-count", "0"},
       {"--churn", "inf"},               {"--tunnel-refresh", "1s"},
+      {"--track", "1"},                 {"--track", "x"},
   };
   for (const auto& args : bad) {
     auto c = parseArgs(args);
