@@ -59,6 +59,7 @@ World::World(const Config& config, const Pki& pki)
     std::sort(trackedNodes_.begin(), trackedNodes_.end());
     for (size_t k = 0; k < trackedNodes_.size(); ++k) slot_[trackedNodes_[k]] = uint32_t(k);
     mark_.assign(nodes_.size(), 0);
+    appearances_.assign(nodes_.size(), 0);
   } else {
     for (size_t i = 0; i < nodes_.size(); ++i) slot_[i] = uint32_t(i);
   }
@@ -131,7 +132,7 @@ Status World::start(size_t i) {
   n.ifaces.clear();
   n.outgoing.clear();
   n.multipliers.clear();
-  n.candidates.clear();
+  dropCandidates(i);
   n.scheduled = Time::max();
   n.protoDirty = true;
   ++n.timerGen;
@@ -158,6 +159,7 @@ void World::kill(size_t i) {
   n.ifaces.clear();
   n.outgoing.clear();
   n.multipliers.clear();
+  dropCandidates(i);
   n.manager.reset();
   n.proto.reset();
   n.router.reset();

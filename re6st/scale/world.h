@@ -122,6 +122,7 @@ class World {
   // Sampled mode: components at most 1 s old; `track` random members of i's one.
   void refreshComponents();
   std::vector<std::string> sampleCandidates(size_t i);
+  void dropCandidates(size_t i);
   bool sameComponent(size_t a, size_t b);
 
   static constexpr uint32_t kNoSlot = UINT32_MAX;
@@ -147,6 +148,7 @@ class World {
   SeededRandom sampleRandom_;
   std::vector<uint32_t> compOf_;                 // component index per node
   std::vector<std::vector<uint32_t>> members_;   // live members per component index
+  std::vector<uint32_t> appearances_;            // in how many samples each node is
   std::vector<uint32_t> mark_;                   // sampling scratch
   uint32_t markStamp_ = 0;
   std::optional<Time> componentsAt_;

@@ -190,11 +190,15 @@ bool World::sameComponent(size_t a, size_t b) {
 }
 
 // Distant-peer candidates: each node keeps a sample of `track` members of its component
-// (other than itself), drawn uniformly, so a uniform pick among them is a uniform pick
-// among all the nodes Babel would know. The sample is kept from one dump to the next, as
-// the routing table is (the manager opens peer sessions with candidates and picks the
-// ones that answered at a later dump): members that left the component are replaced and
-// one random member per dump is swapped for a new one, so newcomers get found.
+// (other than itself), so that a uniform pick among them is a uniform pick among all the
+// nodes Babel would know. The sample is kept from one dump to the next, as the routing
+// table is (the manager opens peer sessions with candidates and picks among the ones
+// that answered at a later dump): members that left the component are replaced and one
+// random member per dump is swapped for a new one, so newcomers get found. Every node
+// must be a candidate of about as many nodes as any other, as with full routing tables
+// where everyone is everyone's candidate: new members are the less sampled of two
+// random ones (two choices keep the counts within a few of each other; a plain random
+// sample lets some nodes be known by many more and become hubs).
 // (The registry node is tracked: Babel's own route tells the manager it is there.)
 std::vector<std::string> World::sampleCandidates(size_t i) {
   refreshComponents();
@@ -202,38 +206,60 @@ std::vector<std::string> World::sampleCandidates(size_t i) {
   uint32_t comp = compOf_[i];
   std::vector<std::string> out;
   if (comp == UINT32_MAX) {
-    c.clear();
+    dropCandidates(i);
     return out;
   }
   const std::vector<uint32_t>& m = members_[comp];
   size_t want = std::min(config_.track, m.size() - 1);
-  std::erase_if(c, [&](uint32_t x) { return compOf_[x] != comp; });
-  if (!c.empty() && c.size() >= want) c.erase(c.begin() + ptrdiff_t(sampleRandom_.below(c.size())));
+  std::erase_if(c, [&](uint32_t x) {
+    if (compOf_[x] == comp) return false;
+    --appearances_[x];
+    return true;
+  });
+  if (!c.empty() && c.size() >= want) {
+    size_t k = size_t(sampleRandom_.below(c.size()));
+    --appearances_[c[k]];
+    c.erase(c.begin() + ptrdiff_t(k));
+  }
   if (++markStamp_ == 0) {
     std::fill(mark_.begin(), mark_.end(), 0);
     markStamp_ = 1;
   }
   mark_[i] = markStamp_;
   for (uint32_t x : c) mark_[x] = markStamp_;
+  auto add = [&](uint32_t x) {
+    mark_[x] = markStamp_;
+    ++appearances_[x];
+    c.push_back(x);
+  };
   if (want * 2 >= m.size()) {  // a large share: partial shuffle of the unmarked ones
     std::vector<uint32_t> pool;
     for (uint32_t x : m)
       if (mark_[x] != markStamp_) pool.push_back(x);
     for (size_t k = 0; c.size() < want && k < pool.size(); ++k) {
       std::swap(pool[k], pool[k + size_t(sampleRandom_.below(pool.size() - k))]);
-      c.push_back(pool[k]);
+      add(pool[k]);
     }
   } else {
+    auto draw = [&] {
+      for (;;) {
+        uint32_t x = m[size_t(sampleRandom_.below(m.size()))];
+        if (mark_[x] != markStamp_) return x;
+      }
+    };
     while (c.size() < want) {
-      uint32_t x = m[size_t(sampleRandom_.below(m.size()))];
-      if (mark_[x] == markStamp_) continue;
-      mark_[x] = markStamp_;
-      c.push_back(x);
+      uint32_t a = draw(), b = draw();
+      add(appearances_[b] < appearances_[a] ? b : a);
     }
   }
   out.reserve(c.size());
   for (uint32_t x : c) out.push_back(nodes_[x].prefix);
   return out;
+}
+
+void World::dropCandidates(size_t i) {
+  for (uint32_t x : nodes_[i].candidates) --appearances_[x];
+  nodes_[i].candidates.clear();
 }
 
 }  // namespace re6st::scale
