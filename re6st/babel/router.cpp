@@ -251,6 +251,7 @@ Status Router::addInterface(int ifindex, std::string name, IfType type, const Ip
   // Speak at once, then periodically; the first full dump follows shortly (§3.7.1).
   ifc.nextHello = now;
   auto [it, _] = s_->ifaces.emplace(ifindex, std::move(ifc));
+  s_->helloMin.reset();
   s_->sendRouteRequest(it->second, kMulticast, RouteReq{kAeWildcard, {}, {}});
   return {};
 }
@@ -262,6 +263,7 @@ void Router::removeInterface(int ifindex, Time now) {
   }
   for (const auto& key : gone) s_->flushNeighbour(key, now);
   s_->ifaces.erase(ifindex);
+  s_->helloMin.reset();
   s_->flushTriggered(now);
 }
 
@@ -387,7 +389,11 @@ Time Router::nextTimeout() const {
   if (s_->flushAt) t = std::min(t, *s_->flushAt);
   if (s_->nextUpdate) t = std::min(t, *s_->nextUpdate);
   if (s_->nextResend) t = std::min(t, *s_->nextResend);
-  for (const auto& [idx, ifc] : s_->ifaces) t = std::min(t, ifc.nextHello);
+  if (!s_->helloMin) {
+    s_->helloMin = Time::max();
+    for (const auto& [idx, ifc] : s_->ifaces) s_->helloMin = std::min(*s_->helloMin, ifc.nextHello);
+  }
+  t = std::min(t, *s_->helloMin);
   return t;
 }
 

@@ -161,7 +161,10 @@ void RouterState::onHello(Neighbour& n, const Hello& h, Time now) {
   uint16_t recent = n.reach & 0xE000;
   if (recent == 0x8000 || recent == 0xC000) {
     auto ifc = ifaces.find(n.ifindex);
-    if (ifc != ifaces.end()) ifc->second.nextHello = std::min(ifc->second.nextHello, now);
+    if (ifc != ifaces.end()) {
+      ifc->second.nextHello = std::min(ifc->second.nextHello, now);
+      helloMin.reset();
+    }
   }
   if (h.timestamp) {
     n.helloTimestamp = h.timestamp;

@@ -60,6 +60,7 @@ void RouterState::sendHello(Interface& ifc, Time now) {
   }
   emit(ifc, kMulticast, w);
   ifc.nextHello = now + cfg.helloInterval;
+  helloMin.reset();
 }
 
 // What we say about key on interface out: our own route, the selected route (poisoned

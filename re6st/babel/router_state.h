@@ -56,6 +56,9 @@ class RouterState {
   Random& rnd;
   uint16_t seqno = 0;
   std::map<int, Interface> ifaces;
+  // Earliest Interface::nextHello, cached for Router::nextTimeout (asked after every
+  // packet); reset wherever a nextHello or the set of interfaces changes.
+  mutable std::optional<Time> helloMin;
   std::map<NeighbourKey, Neighbour> neighbours;
   SourceTable sources;
   std::unordered_map<RouteKey, Destination, RouteKeyHash> routes;

@@ -267,18 +267,24 @@ void World::giveDump(size_t i) {
     // when Babel would route its prefix through the direct link, i.e. when no path
     // through another neighbour is cheaper (paths of two tunnels are considered).
     auto costs = linkCosts(i, neighbours);
-    std::vector<std::vector<std::pair<size_t, uint16_t>>> theirs;  // per entry of costs
-    for (const auto& [y, viaCost] : costs)
-      theirs.push_back(viaCost < babel::kInfinity ? linkCosts(y, nodes_[y].router->neighbours())
-                                                  : std::vector<std::pair<size_t, uint16_t>>{});
+    // Per neighbour y, its Babel link costs, asked only when y has a tunnel to a node x
+    // being identified (two neighbours of a node rarely share a tunnel).
+    std::vector<std::optional<std::vector<std::pair<size_t, uint16_t>>>> theirs(costs.size());
+    auto hasTunnelTo = [this](size_t y, size_t x) {
+      for (const auto& [ifindex, id] : nodes_[y].ifaces)
+        if (peerOf(y, ifindex) == x) return true;
+      return false;
+    };
     for (size_t k = 0; k < costs.size(); ++k) {
       auto [x, cost] = costs[k];
       if (tracked(x) || cost >= babel::kInfinity) continue;
       uint32_t alt = babel::kInfinity;
       for (size_t j = 0; j < costs.size(); ++j) {
-        if (costs[j].first == x) continue;
-        for (const auto& [z, c] : theirs[j])
-          if (z == x) alt = std::min<uint32_t>(alt, uint32_t(costs[j].second) + c);
+        auto [y, viaCost] = costs[j];
+        if (y == x || viaCost >= babel::kInfinity || !hasTunnelTo(y, x)) continue;
+        if (!theirs[j]) theirs[j] = linkCosts(y, nodes_[y].router->neighbours());
+        for (const auto& [z, c] : *theirs[j])
+          if (z == x) alt = std::min<uint32_t>(alt, uint32_t(viaCost) + c);
       }
       if (cost > alt) continue;
       for (const auto& nb : neighbours)

@@ -3,7 +3,7 @@
 #   bash test/sim/run.sh [path/to/re6st]        (default: build-sim-rel/re6st, release)
 # SIZES / KILL_NODES / SWEEP_CC override the network sizes; REUSE=1 keeps finished runs;
 # SECTIONS picks what runs (default "kill hops timeline sampled"); LARGE the sizes run in
-# sampled mode (default 10000, one simulated hour each). Every command run is
+# sampled mode (default 10000, LARGE_DURATION simulated seconds each, default 3600). Every command run is
 # appended to results/commands.txt; per-run CSVs go to results/runs/<name>/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -14,6 +14,7 @@ KILL_NODES=${KILL_NODES:-100}
 SWEEP_CC=${SWEEP_CC:-"6 10 16"}
 SECTIONS=${SECTIONS:-"kill hops timeline sampled"}
 LARGE=${LARGE-10000}
+LARGE_DURATION=${LARGE_DURATION:-3600}
 section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 mkdir -p "$out/runs"
 [ -n "${REUSE:-}" ] || : > "$out/commands.txt"
@@ -89,8 +90,8 @@ if section sampled; then
     sampled_row $name 1000 $k
   done
   for n in $LARGE; do
-    sim sampled-n$n-k50 --nodes "$n" --client-count 10 --duration 3600 --sample 300 --seed 1 \
-      --track 50
+    sim sampled-n$n-k50 --nodes "$n" --client-count 10 --duration "$LARGE_DURATION" --sample 300 \
+      --seed 1 --track 50
     sampled_row sampled-n$n-k50 "$n" 50
   done
 fi
