@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <span>
+#include <utility>
+#include <vector>
 
 namespace re6st {
 
@@ -19,6 +21,14 @@ class Random {
   // Uniform double in [0, 1).
   double unit();
 };
+
+// Partial Fisher-Yates: afterwards v[0..k) is a uniform random k-subset of v in random
+// order (k is clamped to v.size()); one below() per position.
+template <class T>
+void shuffleFront(std::vector<T>& v, size_t k, Random& random) {
+  for (size_t i = 0; i < k && i < v.size(); ++i)
+    std::swap(v[i], v[i + size_t(random.below(v.size() - i))]);
+}
 
 // xoshiro256** seeded through splitmix64: fast, deterministic, not for secrets.
 class SeededRandom final : public Random {

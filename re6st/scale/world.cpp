@@ -51,13 +51,12 @@ World::World(const Config& config, const Pki& pki)
   if (config.track > 1 && config.track < nodes_.size()) {
     std::vector<size_t> order(nodes_.size() - 1);
     for (size_t k = 0; k < order.size(); ++k) order[k] = k + 1;
-    trackedNodes_.push_back(0);
-    for (size_t k = 0; k + 1 < config.track; ++k) {
-      std::swap(order[k], order[k + size_t(sampleRandom_.below(order.size() - k))]);
-      trackedNodes_.push_back(order[k]);
-    }
-    std::sort(trackedNodes_.begin(), trackedNodes_.end());
-    for (size_t k = 0; k < trackedNodes_.size(); ++k) slot_[trackedNodes_[k]] = uint32_t(k);
+    shuffleFront(order, config.track - 1, sampleRandom_);
+    order.resize(config.track - 1);
+    order.push_back(0);
+    std::sort(order.begin(), order.end());  // slots in node order
+    for (size_t k = 0; k < order.size(); ++k) slot_[order[k]] = uint32_t(k);
+    trackedCount_ = order.size();
     mark_.assign(nodes_.size(), 0);
     appearances_.assign(nodes_.size(), 0);
   } else {
@@ -128,7 +127,7 @@ Status World::start(size_t i) {
     (void)m.router->handlePacket(t, ifindex, src, dst, bytes);  // bad packets just drop
     drain(i);
   });
-  n.fib.assign(sampledMode() ? trackedNodes_.size() : nodes_.size(), kNoRoute);
+  n.fib.assign(sampledMode() ? trackedCount_ : nodes_.size(), kNoRoute);
   n.ifaces.clear();
   n.outgoing.clear();
   n.multipliers.clear();
@@ -267,26 +266,8 @@ void World::giveDump(size_t i) {
     // when Babel would route its prefix through the direct link, i.e. when no path
     // through another neighbour is cheaper (paths of two tunnels are considered).
     auto costs = linkCosts(i, neighbours);
-    // Per neighbour y, its Babel link costs, asked only when y has a tunnel to a node x
-    // being identified (two neighbours of a node rarely share a tunnel).
-    std::vector<std::optional<std::vector<std::pair<size_t, uint16_t>>>> theirs(costs.size());
-    auto hasTunnelTo = [this](size_t y, size_t x) {
-      for (const auto& [ifindex, id] : nodes_[y].ifaces)
-        if (peerOf(y, ifindex) == x) return true;
-      return false;
-    };
-    for (size_t k = 0; k < costs.size(); ++k) {
-      auto [x, cost] = costs[k];
-      if (tracked(x) || cost >= babel::kInfinity) continue;
-      uint32_t alt = babel::kInfinity;
-      for (size_t j = 0; j < costs.size(); ++j) {
-        auto [y, viaCost] = costs[j];
-        if (y == x || viaCost >= babel::kInfinity || !hasTunnelTo(y, x)) continue;
-        if (!theirs[j]) theirs[j] = linkCosts(y, nodes_[y].router->neighbours());
-        for (const auto& [z, c] : *theirs[j])
-          if (z == x) alt = std::min<uint32_t>(alt, uint32_t(viaCost) + c);
-      }
-      if (cost > alt) continue;
+    for (const auto& [x, cost] : costs) {
+      if (tracked(x) || cost >= babel::kInfinity || !directIsCheapest(x, cost, costs)) continue;
       for (const auto& nb : neighbours)
         if (peerOf(i, nb.ifindex) == x)
           dump.routes.push_back({nodes_[x].prefix, {nb.address, uint32_t(nb.ifindex)}, 0});
@@ -304,6 +285,22 @@ size_t World::peerOf(size_t i, int ifindex) const {
   const Tunnel& t = tunnels_[it->second];
   size_t other = t.client == i ? t.server : t.client;
   return nodes_[other].alive ? other : SIZE_MAX;
+}
+
+// Whether Babel would route x's prefix over the direct tunnel of cost `cost`: no path
+// through another neighbour y (myCosts: ours to each) and y's tunnel to x is cheaper.
+// y's Babel is asked only when y has a tunnel to x (two neighbours rarely share one).
+bool World::directIsCheapest(size_t x, uint16_t cost,
+                             const std::vector<std::pair<size_t, uint16_t>>& myCosts) const {
+  for (const auto& [y, viaCost] : myCosts) {
+    if (y == x || viaCost >= babel::kInfinity) continue;
+    bool linked = std::any_of(nodes_[y].ifaces.begin(), nodes_[y].ifaces.end(),
+                              [&](const auto& f) { return peerOf(y, f.first) == x; });
+    if (!linked) continue;
+    for (const auto& [z, c] : linkCosts(y, nodes_[y].router->neighbours()))
+      if (z == x && uint32_t(viaCost) + c < cost) return false;
+  }
+  return true;
 }
 
 // (neighbour node, Babel link cost) for each of i's Babel neighbours on a tunnel.

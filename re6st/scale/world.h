@@ -67,7 +67,7 @@ class World {
   // Sampled mode (Config::track): whether node i announces its prefix in Babel (always
   // true in a full simulation). Routes exist, and are checked, to tracked nodes only.
   bool tracked(size_t i) const { return slot_[i] != kNoSlot; }
-  bool sampledMode() const { return !trackedNodes_.empty(); }
+  bool sampledMode() const { return trackedCount_ != 0; }
   // Component (a representative node) per node of the graph of live tunnels between
   // live nodes, computed now.
   std::vector<uint32_t> overlayComponents() const;
@@ -99,6 +99,8 @@ class World {
   void onTimer(size_t i, uint64_t gen);
   void giveDump(size_t i);
   size_t peerOf(size_t i, int ifindex) const;
+  bool directIsCheapest(size_t x, uint16_t cost,
+                        const std::vector<std::pair<size_t, uint16_t>>& myCosts) const;
   std::vector<std::pair<size_t, uint16_t>> linkCosts(
       size_t i, const std::vector<babel::NeighbourInfo>& neighbours) const;
   Ipv6 linkLocal(size_t node, int ifindex) const;
@@ -142,9 +144,10 @@ class World {
   Duration tunnelTimeout_;  // re6stnet: tunnels time out after 4 × hello
   Counters counters_;
   uint64_t badInstalls_ = 0;
-  // Sampled mode: node → its slot in Node::fib (kNoSlot: untracked); tracked nodes.
+  // Sampled mode: node → its slot in Node::fib (kNoSlot: untracked); how many are
+  // tracked (0 in a full simulation, where every node's slot is its index).
   std::vector<uint32_t> slot_;
-  std::vector<size_t> trackedNodes_;
+  size_t trackedCount_ = 0;
   SeededRandom sampleRandom_;
   std::vector<uint32_t> compOf_;                 // component index per node
   std::vector<std::vector<uint32_t>> members_;   // live members per component index

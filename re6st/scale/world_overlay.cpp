@@ -53,8 +53,7 @@ void World::sendPeer(size_t from, const peer::SendTo& s) {
     return;
   }
   Duration latency{};
-  bool oracle = !tracked(*d);
-  if (oracle) {
+  if (!tracked(*d)) {
     // Sampled mode, no route to follow: delivered within the overlay component over a
     // path of kUntrackedHops tunnels of drawn latency.
     if (!sameComponent(from, *d)) {
@@ -63,7 +62,7 @@ void World::sendPeer(size_t from, const peer::SendTo& s) {
     }
     for (int k = 0; k < kUntrackedHops; ++k) latency += config_.latency.draw(sampleRandom_);
   }
-  size_t cur = oracle ? *d : from;
+  size_t cur = tracked(*d) ? from : *d;  // routes exist to tracked nodes only
   for (int hops = 0; cur != *d; ++hops) {
     auto h = hop(cur, *d);
     if (!h || hops == kMaxHops) {
@@ -236,10 +235,9 @@ std::vector<std::string> World::sampleCandidates(size_t i) {
     std::vector<uint32_t> pool;
     for (uint32_t x : m)
       if (mark_[x] != markStamp_) pool.push_back(x);
-    for (size_t k = 0; c.size() < want && k < pool.size(); ++k) {
-      std::swap(pool[k], pool[k + size_t(sampleRandom_.below(pool.size() - k))]);
-      add(pool[k]);
-    }
+    size_t n = std::min(want - c.size(), pool.size());
+    shuffleFront(pool, n, sampleRandom_);
+    for (size_t k = 0; k < n; ++k) add(pool[k]);
   } else {
     auto draw = [&] {
       for (;;) {
