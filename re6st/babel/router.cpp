@@ -133,12 +133,15 @@ void RouterState::reselect(const RouteKey& key, Destination& d, Time now) {
 }
 
 void RouterState::expireRoutes(Time now) {
+  if (now < routesExpireMin) return;
+  Time next = Time::max();
   for (auto dit = routes.begin(); dit != routes.end();) {
     Destination& d = dit->second;
     bool touched = false;
     for (size_t i = 0; i < d.routes.size();) {
       Route& r = d.routes[i];
       if (now < r.expires) {
+        next = std::min(next, r.expires);
         ++i;
         continue;
       }
@@ -147,6 +150,7 @@ void RouterState::expireRoutes(Time now) {
         // §3.5.3: an expired route is retracted first, then forgotten later.
         r.refmetric = r.metric = kInfinity;
         r.expires = now + std::max<Duration>(r.interval * 7 / 2, seconds(10));
+        next = std::min(next, r.expires);
         ++i;
         continue;
       }
@@ -158,6 +162,7 @@ void RouterState::expireRoutes(Time now) {
     if (d.routes.empty() && !d.installed) dit = routes.erase(dit);
     else ++dit;
   }
+  routesExpireMin = next;
 }
 
 void RouterState::housekeeping(Time now) {
@@ -364,8 +369,10 @@ void Router::handleTimeout(Time now) {
     s_->housekeeping(now);
     s_->nextHousekeeping = now + s_->housekeepingInterval();
   }
-  for (auto& [idx, ifc] : s_->ifaces) {
-    if (now >= ifc.nextHello) s_->sendHello(ifc, now);
+  if (!s_->helloMin || now >= *s_->helloMin) {
+    for (auto& [idx, ifc] : s_->ifaces) {
+      if (now >= ifc.nextHello) s_->sendHello(ifc, now);
+    }
   }
   Duration iv = s_->updateInterval();
   // The first periodic dump comes one interval after start: neighbours get a full unicast

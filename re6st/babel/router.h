@@ -182,6 +182,7 @@ class Router {
   std::vector<Prefix> routesVia(const Ipv6& neighbour, int ifindex) const;  // selected dsts
   std::vector<Prefix> reachablePrefixes() const;  // selected, finite metric, incl. ours
   std::vector<RouteInfo> routes() const;           // every route in the table
+  std::vector<RouteInfo> selectedRoutes() const;   // the selected one per destination
   nlohmann::json dump() const;                     // neighbours, routes, xroutes
 
  private:

@@ -58,10 +58,14 @@ std::vector<Prefix> Router::reachablePrefixes() const {
   return out;
 }
 
-std::vector<RouteInfo> Router::routes() const {
+std::vector<RouteInfo> Router::routes() const { return s_->routeInfos(false); }
+std::vector<RouteInfo> Router::selectedRoutes() const { return s_->routeInfos(true); }
+
+std::vector<RouteInfo> RouterState::routeInfos(bool selectedOnly) const {
   std::vector<RouteInfo> out;
-  for (const auto& [key, d] : s_->routes) {
+  for (const auto& [key, d] : routes) {
     for (size_t i = 0; i < d.routes.size(); ++i) {
+      if (selectedOnly && d.selected != int(i)) continue;
       const Route& r = d.routes[i];
       RouteInfo ri;
       ri.dst = key.first;
@@ -72,7 +76,7 @@ std::vector<RouteInfo> Router::routes() const {
       ri.nexthop = r.nexthop;
       ri.ifindex = r.neighbour->ifindex;
       ri.selected = d.selected == int(i);
-      ri.feasible = s_->sources.isFeasible({r.routerId, key.first, key.second}, r.seqno,
+      ri.feasible = sources.isFeasible({r.routerId, key.first, key.second}, r.seqno,
                                            r.refmetric);
       out.push_back(ri);
     }

@@ -251,6 +251,7 @@ void RouterState::onUpdate(Neighbour& n, const Update& u, Time now) {
   r->interval = iv;
   // §3.5.3: a route expires after 3.5 announced intervals without refresh.
   r->expires = now + iv * 7 / 2;
+  routesExpireMin = std::min(routesExpireMin, r->expires);
   Destination& d = dit->second;
   int idx = int(r - d.routes.data());
   // An existing route turned unfeasible (its source's seqno did not move while its metric

@@ -42,8 +42,10 @@ void RouterState::sendHello(Interface& ifc, Time now) {
   ++ifc.hellos;
   if (withIhu) {
     Duration ihuEvery = ifc.link.timestamps ? cfg.helloInterval : cfg.helloInterval * 3;
-    for (auto& [key, n] : neighbours) {
-      if (key.first != ifc.ifindex) continue;
+    // Neighbours are keyed (ifindex, address): this interface's ones are one range.
+    for (auto it = neighbours.lower_bound({ifc.ifindex, Ipv6{}});
+         it != neighbours.end() && it->first.first == ifc.ifindex; ++it) {
+      Neighbour& n = it->second;
       Ihu t;
       t.rxcost = rxcost(n, ifc.link, now);
       t.interval = centis(ihuEvery);

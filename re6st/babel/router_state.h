@@ -62,6 +62,9 @@ class RouterState {
   std::map<NeighbourKey, Neighbour> neighbours;
   SourceTable sources;
   std::unordered_map<RouteKey, Destination, RouteKeyHash> routes;
+  // No route expires before this (a lower bound: set from every Route::expires written,
+  // made exact by each scan), so housekeeping skips the scan while nothing can expire.
+  Time routesExpireMin{};
   std::map<RouteKey, Xroute> xroutes;
   std::set<RouteKey> triggered;  // pending triggered updates, sent on every interface
   std::optional<Time> flushAt;   // when they go out (batched like babeld's buffers)
@@ -80,6 +83,8 @@ class RouterState {
 
   Duration updateInterval() const;
   Duration housekeepingInterval() const;
+  // router_query.cpp: Router::routes (every route, or the selected ones only).
+  std::vector<RouteInfo> routeInfos(bool selectedOnly) const;
   uint16_t centis(Duration d) const;
 
   // router_recv.cpp

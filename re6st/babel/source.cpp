@@ -28,6 +28,7 @@ void SourceTable::advertised(const SourceKey& key, uint16_t seqno, uint16_t metr
     }
   }
   fd.time = now;
+  if (fresh && (!oldest_ || now < *oldest_)) oldest_ = now;
 }
 
 const FeasibilityDistance* SourceTable::find(const SourceKey& key) const {
@@ -36,9 +37,15 @@ const FeasibilityDistance* SourceTable::find(const SourceKey& key) const {
 }
 
 void SourceTable::expire(Time now, Duration age) {
+  if (!oldest_ || now - *oldest_ <= age) return;
+  oldest_.reset();
   for (auto it = table_.begin(); it != table_.end();) {
-    if (now - it->second.time > age) it = table_.erase(it);
-    else ++it;
+    if (now - it->second.time > age) {
+      it = table_.erase(it);
+      continue;
+    }
+    if (!oldest_ || it->second.time < *oldest_) oldest_ = it->second.time;
+    ++it;
   }
 }
 

@@ -60,6 +60,9 @@ class SourceTable {
 
  private:
   std::unordered_map<SourceKey, FeasibilityDistance, SourceKeyHash> table_;
+  // No entry's time is older than this (exact after each expire scan, lowered by new
+  // entries), so expire() skips the scan while nothing can be old enough.
+  std::optional<Time> oldest_;
 };
 
 }  // namespace re6st::babel

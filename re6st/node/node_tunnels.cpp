@@ -235,7 +235,7 @@ void Node::addIpv4(uint32_t ifindex) {
 }
 
 tunnel::RoutingDump Node::dump() const {
-  return tunnel::dumpFromBabel(router_->neighbours(), router_->routes(), networkPrefix_,
+  return tunnel::dumpFromBabel(router_->neighbours(), router_->selectedRoutes(), networkPrefix_,
                                multipliers_);
 }
 

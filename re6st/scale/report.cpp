@@ -73,6 +73,7 @@ std::vector<std::pair<std::string, std::string>> summaryRows(const Config& c, co
   add("tunnels_refused", std::to_string(r.counters.tunnelsRefused));
   add("bootstrap_answered", std::to_string(r.counters.bootstrapAnswered) + "/" +
                                 std::to_string(r.counters.bootstrapAsked));
+  add("routing_dumps", std::to_string(r.counters.dumps));
   add("events", std::to_string(r.events));
   add("wall_s", fmt("%.1f", r.wall));
   add("peak_rss_mib", fmt("%.1f", double(r.peakKb) / 1024));

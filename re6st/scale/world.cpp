@@ -259,15 +259,23 @@ void World::giveDump(size_t i) {
   Node& n = nodes_[i];
   ++counters_.dumps;
   auto neighbours = n.router->neighbours();
-  auto dump = tunnel::dumpFromBabel(neighbours, n.router->routes(), pki_.networkPrefix(),
+  auto dump = tunnel::dumpFromBabel(neighbours, n.router->selectedRoutes(), pki_.networkPrefix(),
                                     n.multipliers);
   if (sampledMode()) {
     // An untracked neighbour announces no prefix: name it from the tunnel's other end
     // when Babel would route its prefix through the direct link, i.e. when no path
     // through another neighbour is cheaper (paths of two tunnels are considered).
     auto costs = linkCosts(i, neighbours);
+    std::vector<std::vector<size_t>> linked;  // per entry of costs: that node's tunnel peers
     for (const auto& [x, cost] : costs) {
-      if (tracked(x) || cost >= babel::kInfinity || !directIsCheapest(x, cost, costs)) continue;
+      if (tracked(x) || cost >= babel::kInfinity) continue;
+      if (linked.empty()) {
+        linked.resize(costs.size());
+        for (size_t k = 0; k < costs.size(); ++k)
+          for (const auto& f : nodes_[costs[k].first].ifaces)
+            if (size_t z = peerOf(costs[k].first, f.first); z != SIZE_MAX) linked[k].push_back(z);
+      }
+      if (!directIsCheapest(x, cost, costs, linked)) continue;
       for (const auto& nb : neighbours)
         if (peerOf(i, nb.ifindex) == x)
           dump.routes.push_back({nodes_[x].prefix, {nb.address, uint32_t(nb.ifindex)}, 0});
@@ -288,15 +296,16 @@ size_t World::peerOf(size_t i, int ifindex) const {
 }
 
 // Whether Babel would route x's prefix over the direct tunnel of cost `cost`: no path
-// through another neighbour y (myCosts: ours to each) and y's tunnel to x is cheaper.
-// y's Babel is asked only when y has a tunnel to x (two neighbours rarely share one).
+// through another neighbour y (myCosts: ours to each; linked: y's tunnel peers) and y's
+// tunnel to x is cheaper. y's Babel is asked only when y has a tunnel to x (two
+// neighbours rarely share one).
 bool World::directIsCheapest(size_t x, uint16_t cost,
-                             const std::vector<std::pair<size_t, uint16_t>>& myCosts) const {
-  for (const auto& [y, viaCost] : myCosts) {
+                             const std::vector<std::pair<size_t, uint16_t>>& myCosts,
+                             const std::vector<std::vector<size_t>>& linked) const {
+  for (size_t k = 0; k < myCosts.size(); ++k) {
+    auto [y, viaCost] = myCosts[k];
     if (y == x || viaCost >= babel::kInfinity) continue;
-    bool linked = std::any_of(nodes_[y].ifaces.begin(), nodes_[y].ifaces.end(),
-                              [&](const auto& f) { return peerOf(y, f.first) == x; });
-    if (!linked) continue;
+    if (std::find(linked[k].begin(), linked[k].end(), x) == linked[k].end()) continue;
     for (const auto& [z, c] : linkCosts(y, nodes_[y].router->neighbours()))
       if (z == x && uint32_t(viaCost) + c < cost) return false;
   }

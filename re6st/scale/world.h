@@ -100,7 +100,8 @@ class World {
   void giveDump(size_t i);
   size_t peerOf(size_t i, int ifindex) const;
   bool directIsCheapest(size_t x, uint16_t cost,
-                        const std::vector<std::pair<size_t, uint16_t>>& myCosts) const;
+                        const std::vector<std::pair<size_t, uint16_t>>& myCosts,
+                        const std::vector<std::vector<size_t>>& linked) const;
   std::vector<std::pair<size_t, uint16_t>> linkCosts(
       size_t i, const std::vector<babel::NeighbourInfo>& neighbours) const;
   Ipv6 linkLocal(size_t node, int ifindex) const;

@@ -348,3 +348,54 @@ TEST_CASE("babel router: a drained link gives way to an unfeasible route after a
   REQUIRE(r);
   CHECK(r->ifindex == 10 + z);
 }
+
+// Housekeeping skips the route scan while no route can have expired: a route still goes
+// away 3.5 announced intervals after its last update (§3.5.3), each time it comes back.
+TEST_CASE("babel router: a route not refreshed expires after 3.5 intervals, again and again") {
+  Net net;
+  int a = net.add({});
+  Router& ra = *net.nodes[size_t(a)]->router;
+  REQUIRE(ra.addInterface(20, "if", IfType::kWired, ll(uint8_t(a), 20), net.now).ok());
+  Ipv6 f = ll(9, 9);  // a neighbour speaking through hand-made packets
+  RouterId rid{9, 9, 9, 9, 9, 9, 9, 9};
+  uint16_t helloSeqno = 0, seqno = 1;
+  auto hear = [&](bool withUpdate, uint16_t updateCentis) {
+    PacketWriter w;
+    w.hello(Hello{0, helloSeqno++, 100, std::nullopt});
+    Ihu ihu;
+    ihu.rxcost = 96;
+    ihu.interval = 300;
+    ihu.address = ll(uint8_t(a), 20);
+    w.ihu(ihu);
+    if (withUpdate) {
+      Update u;
+      u.interval = updateCentis;
+      u.seqno = seqno;
+      u.metric = 0;
+      u.dst = v6net(7);
+      u.routerId = rid;
+      w.update(u);
+    }
+    (void)ra.handlePacket(net.now, 20, f, ll(uint8_t(a), 20), w.finish());
+    net.drain(a);
+  };
+  // Hellos every second; an update (interval 2 s, so it lasts 7 s) only when asked.
+  auto runHearing = [&](Duration d, bool updates) {
+    for (Time end = net.now + d; net.now < end;) {
+      hear(updates, 200);
+      net.run(seconds(1));
+    }
+  };
+  runHearing(seconds(3), false);  // housekeeping runs on an empty table first
+  for (int round = 0; round < 2; ++round) {
+    runHearing(seconds(4), true);
+    REQUIRE(net.route(a, v6net(7)) != nullptr);
+    Time last = net.now - seconds(1);  // the last update heard
+    runHearing(seconds(6), false);     // 5 s after it: still there
+    CHECK(net.route(a, v6net(7)) != nullptr);
+    runHearing(seconds(4), false);     // 9 s after: expired (7 s) and removed
+    CHECK(net.route(a, v6net(7)) == nullptr);
+    CHECK(net.now - last >= seconds(7));
+    ++seqno;
+  }
+}

@@ -53,6 +53,28 @@ TEST_CASE("babel feasibility: sources expire after their age") {
   CHECK(t.size() == 0);
 }
 
+// expire() skips its scan while the oldest entry is young enough; entries added or
+// refreshed later must still go at their own age.
+TEST_CASE("babel feasibility: entries of different ages expire each at its time") {
+  SourceTable t;
+  SourceKey k1{kA, pfx("2001:db8:1::/48"), {}}, k2{kA, pfx("2001:db8:2::/48"), {}};
+  t.advertised(k1, 5, 300, Time(seconds(0)));
+  t.expire(Time(seconds(50)), seconds(200));
+  t.advertised(k2, 5, 300, Time(seconds(150)));
+  t.expire(Time(seconds(201)), seconds(200));  // k1 only
+  CHECK(t.size() == 1);
+  CHECK(t.find(k2) != nullptr);
+  t.advertised(k1, 6, 300, Time(seconds(250)));  // back, younger than k2
+  t.advertised(k2, 5, 300, Time(seconds(260)));  // refreshed
+  t.expire(Time(seconds(400)), seconds(200));
+  CHECK(t.size() == 2);
+  t.expire(Time(seconds(451)), seconds(200));  // k1 (250) goes, k2 (260) stays
+  CHECK(t.size() == 1);
+  CHECK(t.find(k2) != nullptr);
+  t.expire(Time(seconds(461)), seconds(200));
+  CHECK(t.size() == 0);
+}
+
 TEST_CASE("babel selection: best feasible finite route, with hysteresis") {
   SourceTable t;
   RouteKey key{pfx("2001:db8:1::/48"), {}};
