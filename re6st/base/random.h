@@ -22,6 +22,13 @@ class Random {
   double unit();
 };
 
+// Fisher-Yates over the whole vector, from the back (one below() per position, the
+// order every earlier caller drew in, so seeded simulations keep their results).
+template <class T>
+void shuffle(std::vector<T>& v, Random& random) {
+  for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[size_t(random.below(i))]);
+}
+
 // Partial Fisher-Yates: afterwards v[0..k) is a uniform random k-subset of v in random
 // order (k is clamped to v.size()); one below() per position.
 template <class T>

@@ -213,7 +213,7 @@ std::vector<CachedPeer> PeerCache::peers(Random& random, int failed) const {
   s.bind(1, myPrefix_).bind(2, static_cast<int64_t>(failed));
   std::vector<CachedPeer> out;
   while (s.step()) out.push_back({s.text(0), s.text(1)});
-  for (size_t i = out.size(); i > 1; --i) std::swap(out[i - 1], out[random.below(i)]);
+  shuffle(out, random);
   return out;
 }
 

@@ -18,11 +18,6 @@ std::vector<std::string> splitList(const std::string& s) {
   }
 }
 
-template <class T>
-void shuffle(std::vector<T>& v, Random& random) {
-  for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[random.below(i)]);
-}
-
 }  // namespace
 
 std::string orderAddresses(const std::string& address, const std::string& reference) {

@@ -66,7 +66,7 @@ void Runner::killShare(double share) {
   std::vector<size_t> live;
   for (size_t i = 1; i < world_.size(); ++i)  // the registry node stays (see --registry-down)
     if (world_.alive(i)) live.push_back(i);
-  for (size_t k = live.size(); k > 1; --k) std::swap(live[k - 1], live[size_t(rnd_.below(k))]);
+  shuffle(live, rnd_);
   size_t n = size_t(std::llround(share * double(live.size())));
   for (size_t k = 0; k < n; ++k) world_.kill(live[k]);
   failure("kill " + std::to_string(int(std::lround(share * 100))) + "%", n);

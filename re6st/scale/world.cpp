@@ -266,16 +266,13 @@ void World::giveDump(size_t i) {
     // when Babel would route its prefix through the direct link, i.e. when no path
     // through another neighbour is cheaper (paths of two tunnels are considered).
     auto costs = linkCosts(i, neighbours);
-    std::vector<std::vector<size_t>> linked;  // per entry of costs: that node's tunnel peers
+    std::vector<std::vector<size_t>> linked(costs.size());  // per entry: its tunnel peers
+    for (size_t k = 0; k < costs.size(); ++k)
+      for (const auto& f : nodes_[costs[k].first].ifaces)
+        if (size_t z = peerOf(costs[k].first, f.first); z != SIZE_MAX) linked[k].push_back(z);
     for (const auto& [x, cost] : costs) {
-      if (tracked(x) || cost >= babel::kInfinity) continue;
-      if (linked.empty()) {
-        linked.resize(costs.size());
-        for (size_t k = 0; k < costs.size(); ++k)
-          for (const auto& f : nodes_[costs[k].first].ifaces)
-            if (size_t z = peerOf(costs[k].first, f.first); z != SIZE_MAX) linked[k].push_back(z);
-      }
-      if (!directIsCheapest(x, cost, costs, linked)) continue;
+      if (tracked(x) || cost >= babel::kInfinity || !directIsCheapest(x, cost, costs, linked))
+        continue;
       for (const auto& nb : neighbours)
         if (peerOf(i, nb.ifindex) == x)
           dump.routes.push_back({nodes_[x].prefix, {nb.address, uint32_t(nb.ifindex)}, 0});

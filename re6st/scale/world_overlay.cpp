@@ -123,8 +123,7 @@ std::optional<peer::CachedPeer> World::bootstrapPeer(size_t caller) {
       }
     }
     registryPeers_.push_back(0);
-    for (size_t k = registryPeers_.size(); k > 1; --k)
-      std::swap(registryPeers_[k - 1], registryPeers_[size_t(random_.below(k))]);
+    shuffle(registryPeers_, random_);
     registryPeersUntil_ = now + kBootstrapListLifetime;
   }
   size_t p = registryPeers_.back();
