@@ -3,7 +3,8 @@
 #   bash test/sim/run.sh [path/to/re6st]        (default: build-sim-rel/re6st, release)
 # SIZES / KILL_NODES / SWEEP_CC override the network sizes; REUSE=1 keeps finished runs;
 # SECTIONS picks what runs (default "kill hops timeline sampled"); LARGE the sizes run in
-# sampled mode (default 10000, LARGE_DURATION simulated seconds each, default 3600). Every command run is
+# sampled mode (default 10000, LARGE_DURATION simulated seconds each, default 3600), FURTHER
+# the larger sizes run for FURTHER_DURATION (default "20000 30000", 300 s). Every command run is
 # appended to results/commands.txt; per-run CSVs go to results/runs/<name>/.
 set -euo pipefail
 # Transparent huge pages for the simulator's heap (glibc >= 2.35): fewer TLB misses when
@@ -19,6 +20,8 @@ SWEEP_CC=${SWEEP_CC:-"6 10 16"}
 SECTIONS=${SECTIONS:-"kill hops timeline sampled"}
 LARGE=${LARGE-10000}
 LARGE_DURATION=${LARGE_DURATION:-3600}
+FURTHER=${FURTHER-"20000 30000"}        # how far N goes: short runs past LARGE
+FURTHER_DURATION=${FURTHER_DURATION:-300}
 section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 mkdir -p "$out/runs"
 [ -n "${REUSE:-}" ] || : > "$out/commands.txt"
@@ -93,11 +96,14 @@ if section sampled; then
     sim $name --nodes 1000 --client-count 10 --duration 300 --sample 60 --seed 1 --track $k
     sampled_row $name 1000 $k
   done
-  for n in $LARGE; do
-    sim sampled-n$n-k50 --nodes "$n" --client-count 10 --duration "$LARGE_DURATION" --sample 300 \
-      --seed 1 --track 50
-    sampled_row sampled-n$n-k50 "$n" 50
-  done
+  large() {  # large NAME NODES DURATION SAMPLE: one --track 50 run and its row
+    sim "$1" --nodes "$2" --client-count 10 --duration "$3" --sample "$4" --seed 1 --track 50
+    sampled_row "$1" "$2" 50
+  }
+  large sampled-n3000-k50 3000 600 300
+  large sampled-n3000-k50-1h 3000 3600 300
+  for n in $LARGE; do large sampled-n$n-k50 "$n" "$LARGE_DURATION" 300; done
+  for n in $FURTHER; do large sampled-n$n-k50-${FURTHER_DURATION}s "$n" "$FURTHER_DURATION" 150; done
 fi
 
 gnuplot -e "dir='$out'" "$root/test/sim/plot.gp"
